@@ -1,0 +1,117 @@
+"""The photo queue: every file the user adds, its state, its result and any manual override.
+
+Pure Python. The DOM layer keeps the File objects (by item id) and asks the queue what to do next.
+States: queued -> working -> done | error. Items wait while the model is not ready.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app import intake
+from app.mapping import REVIEW, ClassMap, Decision
+
+QUEUED, WORKING, DONE, ERROR = "queued", "working", "done", "error"
+
+
+class QueueError(ValueError):
+    pass
+
+
+@dataclass
+class Item:
+    id: int
+    name: str
+    size: int
+    mime: str
+    status: str = QUEUED
+    decision: Decision | None = None
+    override: str | None = None
+    error: str = ""
+    embedding: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def category(self) -> str | None:
+        """Where the photo is filed: the override if any, else the model's decision."""
+        if self.status != DONE or self.decision is None:
+            return None
+        return self.override or self.decision.category
+
+
+@dataclass
+class PhotoQueue:
+    cmap: ClassMap | None = None  # None until the model is ready
+    max_in_flight: int = 2
+    items: dict[int, Item] = field(default_factory=dict)
+    _next_id: int = 1
+
+    def add(self, name: str, size: int, mime: str) -> Item:
+        item = Item(self._next_id, name, size, mime)
+        self._next_id += 1
+        problem = intake.check(name, size, mime)
+        if problem:
+            item.status, item.error = ERROR, problem
+        self.items[item.id] = item
+        return item
+
+    def model_ready(self, cmap: ClassMap) -> None:
+        self.cmap = cmap
+
+    def in_flight(self) -> int:
+        return sum(1 for i in self.items.values() if i.status == WORKING)
+
+    def take(self) -> list[Item]:
+        """Queued items to start now (oldest first), marked working; none while the model is not ready."""
+        if self.cmap is None:
+            return []
+        free = self.max_in_flight - self.in_flight()
+        started = [i for i in self.items.values() if i.status == QUEUED][: max(0, free)]
+        for item in started:
+            item.status = WORKING
+        return started
+
+    def _get(self, item_id: int) -> Item:
+        if item_id not in self.items:
+            raise QueueError(f"no photo with id {item_id}")
+        return self.items[item_id]
+
+    def finish(self, item_id: int, probs: list[float], embedding: list[float] | None = None) -> Item:
+        item = self._get(item_id)
+        if self.cmap is None:
+            raise QueueError("a result arrived before the model was ready")
+        item.decision = self.cmap.decide(probs)
+        item.embedding = list(embedding or [])
+        item.status = DONE
+        return item
+
+    def fail(self, item_id: int, message: str) -> Item:
+        item = self._get(item_id)
+        item.status, item.error = ERROR, message
+        return item
+
+    def set_override(self, item_id: int, category: str | None) -> Item:
+        """File a done photo under `category` by hand (None or the model's own choice clears it)."""
+        item = self._get(item_id)
+        if item.status != DONE or item.decision is None:
+            raise QueueError(f"{item.name} has no result to override")
+        allowed = {c.id for c in self.cmap.categories} | {REVIEW}
+        if category is not None and category not in allowed:
+            raise QueueError(f"unknown category {category!r}")
+        item.override = None if category in (None, item.decision.category) else category
+        return item
+
+    def counts(self) -> dict[str, int]:
+        """Photos per category (in-scope class ids and REVIEW), plus pending and error counts."""
+        keys = [c.id for c in self.cmap.categories] if self.cmap else []
+        counts = dict.fromkeys([*keys, REVIEW, "pending", ERROR], 0)
+        for item in self.items.values():
+            if item.status == DONE:
+                counts[item.category] = counts.get(item.category, 0) + 1
+            elif item.status == ERROR:
+                counts[ERROR] += 1
+            else:
+                counts["pending"] += 1
+        return counts
+
+    def pending(self) -> int:
+        return sum(1 for i in self.items.values() if i.status in (QUEUED, WORKING))

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""snaptag's one CLI.
+
+  python build.py                      build dist/ (the static site)
+  python build.py serve [--port N]     build, then serve dist/ on 127.0.0.1
+  python build.py train --data DIR     train + export a model into model/cafe (see --help)
+  python build.py evaluate --data DIR  score the exported model (see --help)
+  python build.py bench --out F.json   measure the built site in headless Chromium
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from tools.site import build_site
+
+    build_site(ROOT, ROOT / "dist")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from tools.serve import serve
+    from tools.site import build_site
+
+    build_site(ROOT, ROOT / "dist")
+    serve(ROOT / "dist", args.port, args.prefix)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from model.augment import AugmentConfig
+    from model.train import TrainConfig, train
+
+    pretrain = None if args.pretrain in ("", "none") else Path(args.pretrain)
+    cfg = TrainConfig(
+        data=Path(args.data), out=Path(args.out), arch=args.arch, alpha=args.alpha, imgsz=args.imgsz,
+        epochs=args.epochs, batch=args.batch, lr=args.lr, seed=args.seed, pretrain=pretrain,
+        pretrain_epochs=args.pretrain_epochs, other=not args.no_other, limit=args.limit,
+        balance=not args.no_balance, threshold=args.threshold,
+        augment=AugmentConfig.off() if args.no_augment else AugmentConfig(),
+    )
+    train(cfg)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from model.evaluate import evaluate
+
+    evaluate(Path(args.model), Path(args.data), Path(args.ood) if args.ood else None, Path(args.out))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from tools.bench import bench
+
+    bench(ROOT, Path(args.out))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="build.py", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.set_defaults(func=cmd_build)
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("build", help="build dist/").set_defaults(func=cmd_build)
+
+    s = sub.add_parser("serve", help="build and serve dist/ on 127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--prefix", default="/", help="serve the site under this URL path (e.g. /apps/snaptag/)")
+    s.set_defaults(func=cmd_serve)
+
+    t = sub.add_parser("train", help="train and export a model from train/ val/ test/ class folders")
+    t.add_argument("--data", required=True, help="dataset root with train/ val/ test/<class>/")
+    t.add_argument("--out", default=str(ROOT / "model" / "cafe"), help="where the exported model goes")
+    t.add_argument("--arch", default="mobilenet_v2", choices=["mobilenet_v2", "mobilenet_v3_small"])
+    t.add_argument("--alpha", type=float, default=0.35, help="width multiplier")
+    t.add_argument("--imgsz", type=int, default=112, help="input side in pixels")
+    t.add_argument("--epochs", type=int, default=25, help="fine-tuning epochs")
+    t.add_argument("--batch", type=int, default=64)
+    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--pretrain", default=str(SHARED_DATA / "pretrain"),
+                   help="pretrain/ class folders for the backbone ('none' to train from scratch)")
+    t.add_argument("--pretrain-epochs", type=int, default=30)
+    t.add_argument("--no-other", action="store_true", help="no explicit out-of-scope class")
+    t.add_argument("--no-balance", action="store_true", help="no class weights for small classes")
+    t.add_argument("--no-augment", action="store_true")
+    t.add_argument("--limit", type=int, default=0, help="at most N images per class and split (quick runs)")
+    t.add_argument("--threshold", type=float, default=0.7, help="min calibrated probability to file a photo")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="score the exported model on a dataset (and out-of-scope photos)")
+    e.add_argument("--data", required=True, help="dataset root (uses test/) or a folder of <class>/ folders")
+    e.add_argument("--ood", help="a folder of photos (any depth) that belong to no class")
+    e.add_argument("--model", default=str(ROOT / "model" / "cafe"))
+    e.add_argument("--out", required=True, help="report JSON; PNGs are written beside it")
+    e.set_defaults(func=cmd_evaluate)
+
+    b = sub.add_parser("bench", help="measure the built site in headless Chromium")
+    b.add_argument("--out", required=True, help="JSON file for the numbers")
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

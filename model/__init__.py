@@ -1,0 +1,1 @@
+"""snaptag model toolchain (CPython only): data, architectures, training, export, evaluation."""

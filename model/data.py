@@ -1,0 +1,104 @@
+"""Image folders in, arrays out (CPython: Pillow + numpy).
+
+A dataset root holds train/ val/ test/, each with one sub-folder per class; a "class folder" is just
+<class>/ sub-folders. `reference_input` is the CPython twin of the worker's preprocessing.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from app.spec import PreprocessSpec
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
+SPLITS = ("train", "val", "test")
+
+
+class DataError(ValueError):
+    pass
+
+
+@dataclass
+class Split:
+    paths: list[Path]
+    labels: np.ndarray  # int32 index into classes
+    classes: list[str]
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def counts(self) -> list[int]:
+        return np.bincount(self.labels, minlength=len(self.classes)).tolist()
+
+
+def image_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def class_folder(folder: Path, classes: list[str] | None = None) -> Split:
+    """<folder>/<class>/*.jpg -> Split. With `classes`, folders map to those indices (unknown names fail)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder} is not a folder")
+    found = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not found:
+        raise DataError(f"{folder} has no class sub-folders (expected {folder}/<class>/<image>)")
+    classes = list(classes) if classes is not None else found
+    unknown = [c for c in found if c not in classes]
+    if unknown:
+        raise DataError(f"{folder} has classes the model does not know: {', '.join(unknown)}")
+    return from_folders(folder, found, classes)
+
+
+def from_folders(folder: Path, names: list[str], classes: list[str] | None = None) -> Split:
+    """Exactly the listed <folder>/<name>/ sub-folders; labels index into `classes` (default: names)."""
+    classes = list(classes) if classes is not None else list(names)
+    paths, labels = [], []
+    for name in names:
+        files = image_files(folder / name)
+        paths += files
+        labels += [classes.index(name)] * len(files)
+    if not paths:
+        raise DataError(f"{folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return Split(paths, np.asarray(labels, dtype=np.int32), classes)
+
+
+def dataset(root: Path) -> dict[str, Split]:
+    """train/val/test of a dataset root; every split uses the classes of train/."""
+    root = Path(root)
+    missing = [s for s in SPLITS if not (root / s).is_dir()]
+    if missing:
+        raise DataError(f"{root} lacks {', '.join(missing)}/ (expected {root}/{{train,val,test}}/<class>/)")
+    train = class_folder(root / "train")
+    return {"train": train, **{s: class_folder(root / s, train.classes) for s in ("val", "test")}}
+
+
+def open_rgb(path: Path) -> Image.Image:
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im)
+        return im.convert("RGB")
+
+
+def load_resized(path: Path, size: int) -> np.ndarray:
+    """Decode with EXIF orientation, squash-resize to size x size (bilinear, antialiased), uint8 HWC."""
+    return np.asarray(open_rgb(path).resize((size, size), Image.Resampling.BILINEAR), dtype=np.uint8)
+
+
+def load_many(paths: list[Path], size: int, workers: int = 4) -> np.ndarray:
+    with ThreadPoolExecutor(workers) as pool:
+        return np.stack(list(pool.map(lambda p: load_resized(p, size), paths)))
+
+
+def normalise(images: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
+    x = images.astype(np.float32)
+    return (x - np.asarray(spec.mean, np.float32)) / np.asarray(spec.std, np.float32)
+
+
+def reference_input(paths: list[Path], spec: PreprocessSpec) -> np.ndarray:
+    """Exactly the model input the app builds for these files: NHWC float32."""
+    return normalise(load_many(paths, spec.size), spec)

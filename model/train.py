@@ -1,0 +1,174 @@
+"""Train: (optional) pretrain a backbone on pretrain/, fine-tune on a train/val/test dataset, calibrate,
+then hand over to model/package.py for export. Seeded; runs on CPU with no downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app.spec import PreprocessSpec
+from model import data, scope
+from model.arch import ArchConfig, backbone_of, build
+from model.augment import AugmentConfig, eval_dataset, train_dataset
+from model.calibrate import fit_temperature
+from model.tfenv import keras
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class TrainConfig:
+    data: Path
+    out: Path = ROOT / "model" / "cafe"
+    arch: str = "mobilenet_v2"
+    alpha: float = 0.35
+    imgsz: int = 112
+    epochs: int = 25
+    batch: int = 64
+    lr: float = 2e-3
+    seed: int = 0
+    pretrain: Path | None = None  # pretrain/ root: 111 class folders
+    pretrain_epochs: int = 30
+    other: bool = True  # add an explicit out-of-scope class from pretrain/ scenes
+    other_per_class: int = 24
+    limit: int = 0  # at most this many images per class and split (0: all); for quick runs
+    balance: bool = True  # class-weighted loss for small classes
+    threshold: float = 0.7
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    cache: Path = ROOT / "runs"
+
+    @property
+    def spec(self) -> PreprocessSpec:
+        return PreprocessSpec(size=self.imgsz)
+
+    @property
+    def load_size(self) -> int:
+        return round(self.imgsz * 1.15)
+
+
+@dataclass
+class Arrays:
+    images: np.ndarray  # uint8 NHWC
+    labels: np.ndarray  # int32
+    paths: list[Path]
+
+
+def _limit(paths: list[Path], labels: np.ndarray, limit: int) -> tuple[list[Path], np.ndarray]:
+    if not limit:
+        return paths, labels
+    keep = [i for k in np.unique(labels) for i in np.flatnonzero(labels == k)[:limit]]
+    return [paths[i] for i in keep], labels[keep]
+
+
+def load(paths: list[Path], labels: np.ndarray, size: int, limit: int = 0) -> Arrays:
+    paths, labels = _limit(paths, labels, limit)
+    return Arrays(data.load_many(paths, size), labels.astype(np.int32), paths)
+
+
+def sample_weights(labels: np.ndarray, num_classes: int, balance: bool) -> np.ndarray:
+    if not balance:
+        return np.ones(len(labels), np.float32)
+    counts = np.maximum(np.bincount(labels, minlength=num_classes), 1)
+    per_class = len(labels) / (num_classes * counts)
+    return per_class[labels].astype(np.float32)
+
+
+def fit(model: keras.Model, train: Arrays, val: Arrays, num_classes: int, cfg: TrainConfig, epochs: int) -> dict:
+    weights = sample_weights(train.labels, num_classes, cfg.balance)
+    train_ds = train_dataset(
+        train.images, train.labels, weights, num_classes, cfg.spec, cfg.augment, cfg.batch, cfg.seed
+    )
+    val_ds = eval_dataset(val.images, val.labels, num_classes, cfg.spec)
+    steps = epochs * max(1, len(train.images) // cfg.batch)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        cfg.lr * 0.1, steps, alpha=0.01, warmup_target=cfg.lr, warmup_steps=max(1, steps // 20)
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1),
+        metrics=["accuracy"],
+    )
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=1 if sys.stdout.isatty() else 2)
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def _pretrain_key(cfg: TrainConfig) -> str:
+    parts = [cfg.arch, cfg.alpha, cfg.imgsz, cfg.pretrain_epochs, cfg.seed, cfg.limit, asdict(cfg.augment)]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def pretrain_backbone(cfg: TrainConfig) -> Path:
+    """Train on pretrain/ (held-out OOD classes excluded) and cache the backbone weights."""
+    out = cfg.cache / f"backbone_{cfg.arch}_{cfg.alpha}_{cfg.imgsz}_{_pretrain_key(cfg)}.weights.h5"
+    if out.exists():
+        print(f"pretrained backbone: {out} (cached)")
+        return out
+    classes = scope.pretrain_classes(cfg.pretrain)
+    split = data.from_folders(cfg.pretrain, classes)
+    paths, labels = split.paths, split.labels
+    is_val = np.array([int(p.stem[:2], 16) % 10 == 0 for p in paths])  # stable ~10% by content hash
+    print(f"pretraining {cfg.arch}-{cfg.alpha}@{cfg.imgsz} on {len(classes)} classes, {len(paths)} images")
+    train = load([p for p, v in zip(paths, is_val) if not v], labels[~is_val], cfg.load_size, cfg.limit)
+    val = load([p for p, v in zip(paths, is_val) if v], labels[is_val], cfg.imgsz, cfg.limit)
+    model = build(ArchConfig(cfg.arch, cfg.alpha, cfg.imgsz, len(classes)))
+    history = fit(model, train, val, len(classes), cfg, cfg.pretrain_epochs)
+    cfg.cache.mkdir(parents=True, exist_ok=True)
+    backbone_of(model).save_weights(out)
+    out.with_suffix(".json").write_text(json.dumps({"classes": classes, "history": history}, indent=1))
+    return out
+
+
+def with_other(splits: dict[str, data.Split], cfg: TrainConfig) -> dict[str, data.Split]:
+    """Append the `other` class: scenes from pretrain/ that are neither venues nor held out for OOD checks."""
+    k = len(splits["train"].classes)
+    classes = splits["train"].classes + [scope.OTHER]
+    rng = np.random.default_rng(cfg.seed)
+    extra: dict[str, list[Path]] = {"train": [], "val": []}
+    n_val = max(1, cfg.other_per_class // 4)
+    for name in scope.other_classes(cfg.pretrain):
+        files = data.image_files(cfg.pretrain / name)
+        files = [files[i] for i in rng.permutation(len(files))]
+        extra["train"] += files[: cfg.other_per_class]
+        extra["val"] += files[cfg.other_per_class : cfg.other_per_class + n_val]
+    out = {}
+    for name, split in splits.items():
+        add = extra.get(name, [])
+        out[name] = data.Split(split.paths + add, np.concatenate([split.labels, np.full(len(add), k, np.int32)]),
+                               classes)
+    return out
+
+
+def logits_of(model: keras.Model, arrays: Arrays, cfg: TrainConfig) -> np.ndarray:
+    return model.predict(data.normalise(arrays.images, cfg.spec), batch_size=64, verbose=0)
+
+
+def train(cfg: TrainConfig) -> dict:
+    """Fine-tune on cfg.data and export; returns the report (also written into the model's metadata)."""
+    keras.utils.set_random_seed(cfg.seed)
+    splits = data.dataset(cfg.data)
+    use_other = cfg.other and cfg.pretrain is not None
+    if use_other:
+        splits = with_other(splits, cfg)
+    classes = splits["train"].classes
+    print("classes:", ", ".join(f"{c} ({n})" for c, n in zip(classes, splits["train"].counts())))
+    model = build(ArchConfig(cfg.arch, cfg.alpha, cfg.imgsz, len(classes)))
+    if cfg.pretrain is not None and cfg.pretrain_epochs > 0:
+        backbone_of(model).load_weights(pretrain_backbone(cfg))
+        keras.utils.set_random_seed(cfg.seed)
+    train_arr = load(splits["train"].paths, splits["train"].labels, cfg.load_size, cfg.limit)
+    val_arr = load(splits["val"].paths, splits["val"].labels, cfg.imgsz, cfg.limit)
+    test_arr = load(splits["test"].paths, splits["test"].labels, cfg.imgsz, cfg.limit)
+    history = fit(model, train_arr, val_arr, len(classes), cfg, cfg.epochs)
+    temperature = fit_temperature(logits_of(model, val_arr, cfg), val_arr.labels)
+    print(f"temperature (fit on val/): {temperature:.3f}")
+
+    from model.package import package  # noqa: PLC0415  (TF-heavy export only after training succeeded)
+
+    in_scope = [c != scope.OTHER for c in classes]
+    splits_arr = {"train": train_arr, "val": val_arr, "test": test_arr}
+    return package(model, cfg, classes, in_scope, temperature, history, splits_arr)

@@ -1,0 +1,1 @@
+"""Build, serve and bench the static site (CPython)."""

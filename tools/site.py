@@ -1,0 +1,119 @@
+"""Build dist/: the app, the worker, the model and the vendored runtimes, all addressed by relative URLs,
+plus a service worker that precaches every file (versioned by content, so a new build replaces the old)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+TFJS_FILES = {
+    "@tensorflow/tfjs-core/dist/tf-core.min.js": "tf-core.min.js",
+    "@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js": "tf-backend-wasm.min.js",
+    "@tensorflow/tfjs-converter/dist/tf-converter.min.js": "tf-converter.min.js",
+    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm": "tfjs-backend-wasm.wasm",
+    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm": "tfjs-backend-wasm-simd.wasm",
+    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm": "tfjs-backend-wasm-threaded-simd.wasm",
+}
+SITE_FILES = ("index.html", "pyscript.toml")
+MODEL_FILES = ("model.json", "metadata.json")
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+@dataclass
+class BuildResult:
+    files: int
+    copied: int
+    bytes: int
+    version: str
+
+
+def ensure_node_modules(root: Path) -> Path:
+    """`npm ci` from the committed package-lock.json when node_modules is missing or older than the lock."""
+    modules = root / "node_modules"
+    stamp = modules / ".package-lock.json"
+    lock = root / "package-lock.json"
+    if stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
+        return modules
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        raise BuildError("Node.js and npm are needed to vendor Pyodide, PyScript and tfjs: install Node 18+ "
+                         "(e.g. `apt-get install nodejs npm`) and run `python build.py` again.")
+    print("npm ci (vendoring pyodide, @pyscript/core, tfjs from package-lock.json)")
+    proc = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=root, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BuildError(f"npm ci failed:\n{proc.stderr[-2000:]}")
+    return modules
+
+
+def plan(root: Path) -> dict[str, Path]:
+    """dist-relative path -> source file."""
+    modules = ensure_node_modules(root)
+    files: dict[str, Path] = {name: root / name for name in SITE_FILES}
+    files |= {f"app/{p.name}": p for p in sorted((root / "app").glob("*.py"))}
+    files |= {f"worker/{p.name}": p for p in sorted((root / "worker").glob("*.js"))}
+    model = root / "model" / "cafe"
+    missing = [n for n in MODEL_FILES if not (model / n).exists()]
+    if missing or not list(model.glob("*.bin")):
+        raise BuildError(f"no exported model in {model}: run `python build.py train --data DIR` first")
+    files |= {f"model/{n}": model / n for n in MODEL_FILES}
+    files |= {f"model/{p.name}": p for p in sorted(model.glob("*.bin"))}
+    files |= {f"pyodide/{n}": modules / "pyodide" / n for n in PYODIDE_FILES}
+    pyscript = modules / "@pyscript" / "core" / "dist"
+    files |= {f"pyscript/{p.name}": p for p in sorted(pyscript.iterdir()) if p.suffix in (".js", ".css")
+              and p.name != "service-worker.js"}
+    files |= {f"vendor/tfjs/{dst}": modules / src for src, dst in TFJS_FILES.items()}
+    for rel, src in files.items():
+        if not src.is_file():
+            raise BuildError(f"missing {src} (for dist/{rel})")
+    return files
+
+
+def _same(src: Path, dst: Path) -> bool:
+    if not dst.exists():
+        return False
+    a, b = src.stat(), dst.stat()
+    return a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def service_worker(precache: list[str], version: str) -> str:
+    template = (Path(__file__).parent / "sw_template.js").read_text()
+    return template.replace("__VERSION__", version).replace("__PRECACHE__", json.dumps(precache, indent=1))
+
+
+def build_site(root: Path, dist: Path) -> BuildResult:
+    files = plan(root)
+    dist.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    for rel, src in files.items():
+        dst = dist / rel
+        if not _same(src, dst):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+            copied += 1
+    keep = set(files) | {"sw.js"}
+    for stale in [p for p in dist.rglob("*") if p.is_file() and p.relative_to(dist).as_posix() not in keep]:
+        stale.unlink()
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(rel.encode() + _digest(dist / rel).encode())
+    version = digest.hexdigest()[:16]
+    precache = ["./", *[f"./{rel}" for rel in sorted(files)]]
+    sw = service_worker(precache, version)
+    sw_path = dist / "sw.js"
+    if not sw_path.exists() or sw_path.read_text() != sw:
+        sw_path.write_text(sw)
+        copied += 1
+    size = sum((dist / rel).stat().st_size for rel in files)
+    print(f"built {dist}: {len(files) + 1} files, {size / 1e6:.1f} MB, {copied} updated, version {version}")
+    return BuildResult(len(files) + 1, copied, size, version)

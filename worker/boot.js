@@ -1,0 +1,60 @@
+// Page-side start (runs before Python): registers the offline cache, starts the worker loading the model (in parallel with
+// Pyodide's start), and keeps every photo the user adds until Python takes over (window.snaptag.inbox).
+import { SnaptagWorker } from './client.js';
+
+const root = document.documentElement;
+const snaptag = (window.snaptag = { inbox: [], onfiles: null, swReady: null });
+
+function addFiles(files) {
+  const list = Array.from(files || []);
+  if (!list.length) return;
+  if (snaptag.onfiles) snaptag.onfiles(list);
+  else snaptag.inbox.push(...list);
+}
+
+function showProgress(loaded, total) {
+  const bar = document.getElementById('model-progress');
+  const label = document.getElementById('model-status');
+  if (total > 0) {
+    bar.max = total;
+    bar.value = Math.min(loaded, total);
+  }
+  label.textContent = `Model: ${(loaded / 1e6).toFixed(2)} of ${(total / 1e6).toFixed(2)} MB`;
+}
+
+const upload = document.getElementById('upload');
+upload.addEventListener('change', () => {
+  addFiles(upload.files);
+  upload.value = '';
+});
+const zone = document.getElementById('dropzone');
+for (const type of ['dragenter', 'dragover']) {
+  document.addEventListener(type, (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+}
+document.addEventListener('dragleave', () => zone.classList.remove('over'));
+document.addEventListener('drop', (e) => {
+  e.preventDefault();
+  zone.classList.remove('over');
+  addFiles(e.dataTransfer?.files);
+});
+document.addEventListener('paste', (e) => addFiles(e.clipboardData?.files));
+
+snaptag.client = new SnaptagWorker(new URL('./worker.js', import.meta.url));
+snaptag.model = snaptag.client.load(new URL('../model/', import.meta.url).href, (p) => showProgress(p.loaded, p.total));
+snaptag.model.then(
+  () => (document.getElementById('model-status').textContent = 'Model: loaded'),
+  (err) => {
+    root.dataset.snaptag = 'error';
+    document.getElementById('model-status').textContent = `Model failed to load: ${err.message}`;
+  },
+);
+
+if ('serviceWorker' in navigator && window.isSecureContext) {
+  snaptag.swReady = navigator.serviceWorker
+    .register('./sw.js')
+    .then(() => navigator.serviceWorker.ready)
+    .catch((err) => console.warn('offline cache unavailable:', err));
+}

@@ -1,0 +1,167 @@
+// snaptag inference worker: tfjs-core + WASM backend, off the main thread.
+// Protocol (docs/design.md): every request {id, type, ...} gets exactly one reply {id, type: <reply>|'error'};
+// `load` may send {id, type: 'progress'} messages before its reply.
+//   load     {modelUrl}            -> progress {loaded, total}* -> loaded {metadata, info}
+//   classify {file, spec}          -> result {probs, embedding, width, height, thumb, decodeMs, inferMs}
+//   info     {}                    -> info {info}
+//   error reply: {id, type: 'error', code: 'decode'|'not_loaded'|'bad_request'|'load_failed'|'internal', message}
+import '../vendor/tfjs/tf-core.min.js';
+import '../vendor/tfjs/tf-backend-wasm.min.js';
+import '../vendor/tfjs/tf-converter.min.js';
+import { outputNodes, predictNamed } from './model_io.js';
+
+const tf = self.tf;
+const THUMB = 192;
+let model = null;
+let nodes = null;
+let metadata = null;
+
+class RequestError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+async function fetchCounting(url, onBytes) {
+  const res = await fetch(url);
+  if (!res.ok) throw new RequestError('load_failed', `could not fetch ${url}: HTTP ${res.status}`);
+  const reader = res.body.getReader();
+  const chunks = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    onBytes(value.byteLength);
+  }
+  return new Response(new Blob(chunks), { status: 200, headers: res.headers });
+}
+
+async function backendInfo() {
+  return {
+    backend: tf.getBackend(),
+    simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+    threads: tf.wasm.getThreadsCount(),
+    crossOriginIsolated: self.crossOriginIsolated === true,
+    numTensors: tf.memory().numTensors,
+    numBytes: tf.memory().numBytes,
+    modelLoaded: model !== null,
+  };
+}
+
+async function load({ modelUrl }, progress) {
+  if (typeof modelUrl !== 'string') throw new RequestError('bad_request', 'load needs a modelUrl');
+  const base = new URL(modelUrl, self.location.href);
+  tf.wasm.setWasmPaths(new URL('../vendor/tfjs/', import.meta.url).href);
+  if (!(await tf.setBackend('wasm'))) throw new RequestError('load_failed', 'the WASM backend could not start');
+  await tf.ready();
+  const metaRes = await fetch(new URL('metadata.json', base));
+  if (!metaRes.ok) throw new RequestError('load_failed', `model metadata missing (HTTP ${metaRes.status})`);
+  const meta = await metaRes.json();
+  const total = meta.model_bytes || 0;
+  let loaded = 0;
+  const count = (n) => {
+    loaded += n;
+    progress({ loaded, total });
+  };
+  const graph = await tf.loadGraphModel(new URL('model.json', base).href, {
+    fetchFunc: (url) => fetchCounting(url, count),
+  });
+  const graphNodes = outputNodes(graph);
+  const size = meta.input.size;
+  tf.tidy(() => {
+    const out = predictNamed(graph, graphNodes, tf.zeros([1, size, size, 3]));
+    out.probs.dataSync(); // warm-up: compile kernels before the first photo
+  });
+  model?.dispose();
+  [model, nodes, metadata] = [graph, graphNodes, meta];
+  return { metadata, info: await backendInfo() };
+}
+
+async function decode(source) {
+  try {
+    return source instanceof ImageBitmap
+      ? source
+      : await createImageBitmap(source, { imageOrientation: 'from-image' });
+  } catch (err) {
+    throw new RequestError('decode', `could not decode image: ${err.message || err}`);
+  }
+}
+
+function pixels(bitmap, spec) {
+  const { size, mean, std } = spec;
+  const canvas = new OffscreenCanvas(size, size);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(bitmap, 0, 0, size, size); // resize 'squash': whole image to size x size
+  const rgba = ctx.getImageData(0, 0, size, size).data;
+  const out = new Float32Array(size * size * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    out[j] = (rgba[i] - mean[0]) / std[0];
+    out[j + 1] = (rgba[i + 1] - mean[1]) / std[1];
+    out[j + 2] = (rgba[i + 2] - mean[2]) / std[2];
+  }
+  return out;
+}
+
+async function thumbnail(bitmap) {
+  const scale = Math.min(1, THUMB / Math.max(bitmap.width, bitmap.height));
+  const canvas = new OffscreenCanvas(Math.max(1, Math.round(bitmap.width * scale)),
+    Math.max(1, Math.round(bitmap.height * scale)));
+  const ctx = canvas.getContext('2d');
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 });
+}
+
+async function classify({ file, spec }) {
+  if (!model) throw new RequestError('not_loaded', 'the model is not loaded yet');
+  if (!(file instanceof Blob || file instanceof ImageBitmap)) {
+    throw new RequestError('bad_request', 'classify needs a File, Blob or ImageBitmap');
+  }
+  if (!spec || spec.resize !== 'squash' || !(spec.size > 0)) {
+    throw new RequestError('bad_request', `unsupported preprocessing spec ${JSON.stringify(spec)}`);
+  }
+  const t0 = performance.now();
+  const bitmap = await decode(file);
+  try {
+    if (bitmap.width === 0 || bitmap.height === 0) throw new RequestError('decode', 'the image has no pixels');
+    const input = pixels(bitmap, spec);
+    const thumb = await thumbnail(bitmap);
+    const t1 = performance.now();
+    const x = tf.tensor4d(input, [1, spec.size, spec.size, 3]);
+    const out = predictNamed(model, nodes, x);
+    try {
+      const [probs, embedding] = await Promise.all([out.probs.data(), out.embedding.data()]);
+      return {
+        probs: Array.from(probs),
+        embedding: Array.from(embedding),
+        width: bitmap.width,
+        height: bitmap.height,
+        thumb,
+        decodeMs: t1 - t0,
+        inferMs: performance.now() - t1,
+      };
+    } finally {
+      tf.dispose([x, out.probs, out.embedding]);
+    }
+  } finally {
+    bitmap.close();
+  }
+}
+
+const handlers = { load, classify, info: async () => ({ info: await backendInfo() }) };
+const replies = { load: 'loaded', classify: 'result', info: 'info' };
+
+self.onmessage = async ({ data }) => {
+  const { id, type } = data ?? {};
+  const progress = (p) => self.postMessage({ id, type: 'progress', ...p });
+  try {
+    if (!handlers[type]) throw new RequestError('bad_request', `unknown request type ${JSON.stringify(type)}`);
+    const reply = await handlers[type](data, progress);
+    self.postMessage({ id, type: replies[type], ...reply });
+  } catch (err) {
+    const code = err instanceof RequestError ? err.code : type === 'load' ? 'load_failed' : 'internal';
+    self.postMessage({ id, type: 'error', code, message: String(err.message || err) });
+  }
+};
