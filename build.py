@@ -16,6 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
+# Errors that mean "your input or setup is wrong", printed without a traceback.
+USER_ERRORS = {"DataError", "ExportError", "BuildError", "SpecError", "MappingError", "BenchError"}
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -52,8 +54,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from model.evaluate import evaluate
+    from model.scope import HELD_OUT
 
-    evaluate(Path(args.model), Path(args.data), Path(args.ood) if args.ood else None, Path(args.out))
+    ood = [Path(p) for p in args.ood or []]
+    if args.ood_heldout:
+        ood += [SHARED_DATA / "pretrain" / name for name in HELD_OUT]
+    evaluate(Path(args.model), Path(args.data), ood, Path(args.out), args.limit)
     return 0
 
 
@@ -81,13 +87,13 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--arch", default="mobilenet_v2", choices=["mobilenet_v2", "mobilenet_v3_small"])
     t.add_argument("--alpha", type=float, default=0.35, help="width multiplier")
     t.add_argument("--imgsz", type=int, default=112, help="input side in pixels")
-    t.add_argument("--epochs", type=int, default=25, help="fine-tuning epochs")
+    t.add_argument("--epochs", type=int, default=20, help="fine-tuning epochs")
     t.add_argument("--batch", type=int, default=64)
     t.add_argument("--lr", type=float, default=2e-3)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--pretrain", default=str(SHARED_DATA / "pretrain"),
                    help="pretrain/ class folders for the backbone ('none' to train from scratch)")
-    t.add_argument("--pretrain-epochs", type=int, default=30)
+    t.add_argument("--pretrain-epochs", type=int, default=14)
     t.add_argument("--no-other", action="store_true", help="no explicit out-of-scope class")
     t.add_argument("--no-balance", action="store_true", help="no class weights for small classes")
     t.add_argument("--no-augment", action="store_true")
@@ -97,7 +103,10 @@ def parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("evaluate", help="score the exported model on a dataset (and out-of-scope photos)")
     e.add_argument("--data", required=True, help="dataset root (uses test/) or a folder of <class>/ folders")
-    e.add_argument("--ood", help="a folder of photos (any depth) that belong to no class")
+    e.add_argument("--ood", action="append", help="a folder of photos (any depth) that belong to no class; repeatable")
+    e.add_argument("--ood-heldout", action="store_true",
+                   help="add the pretrain/ classes held out of all training (model/scope.py) as out-of-scope photos")
+    e.add_argument("--limit", type=int, default=0, help="at most N photos per class / per --ood folder")
     e.add_argument("--model", default=str(ROOT / "model" / "cafe"))
     e.add_argument("--out", required=True, help="report JSON; PNGs are written beside it")
     e.set_defaults(func=cmd_evaluate)
@@ -114,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # noqa: BLE001  user-facing errors get one clear line, bugs a traceback
+        if type(err).__name__ not in USER_ERRORS:
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

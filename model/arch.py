@@ -21,6 +21,7 @@ class ArchConfig:
     imgsz: int = 128
     num_classes: int = 3
     dropout: float = 0.2
+    bn_momentum: float = 0.99  # Keras' MobileNets use 0.999: too slow for short runs on small data
 
 
 def mobilenet_v2(cfg: ArchConfig) -> keras.Model:
@@ -52,6 +53,9 @@ def build(cfg: ArchConfig) -> keras.Model:
 
 def _classifier(backbone: keras.Model, cfg: ArchConfig) -> keras.Model:
     backbone.name = "backbone"
+    for layer in backbone.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = cfg.bn_momentum
     image = keras.Input((cfg.imgsz, cfg.imgsz, 3), name="image")
     features = backbone(image)
     x = keras.layers.Dropout(cfg.dropout, name="dropout")(features)

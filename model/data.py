@@ -73,7 +73,7 @@ def dataset(root: Path) -> dict[str, Split]:
     root = Path(root)
     missing = [s for s in SPLITS if not (root / s).is_dir()]
     if missing:
-        raise DataError(f"{root} lacks {', '.join(missing)}/ (expected {root}/{{train,val,test}}/<class>/)")
+        raise DataError(f"{root} lacks {', '.join(s + '/' for s in missing)} (expected {root}/{{train,val,test}}/<class>/)")
     train = class_folder(root / "train")
     return {"train": train, **{s: class_folder(root / s, train.classes) for s in ("val", "test")}}
 

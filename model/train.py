@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,19 +29,19 @@ class TrainConfig:
     arch: str = "mobilenet_v2"
     alpha: float = 0.35
     imgsz: int = 112
-    epochs: int = 25
+    epochs: int = 20
     batch: int = 64
     lr: float = 2e-3
     seed: int = 0
     pretrain: Path | None = None  # pretrain/ root: 111 class folders
-    pretrain_epochs: int = 30
+    pretrain_epochs: int = 14
     other: bool = True  # add an explicit out-of-scope class from pretrain/ scenes
     other_per_class: int = 24
     limit: int = 0  # at most this many images per class and split (0: all); for quick runs
     balance: bool = True  # class-weighted loss for small classes
     threshold: float = 0.7
     augment: AugmentConfig = field(default_factory=AugmentConfig)
-    cache: Path = ROOT / "runs"
+    cache: Path = field(default_factory=lambda: Path(os.environ.get("SNAPTAG_CACHE", ROOT / "runs")))
 
     @property
     def spec(self) -> PreprocessSpec:

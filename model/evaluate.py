@@ -1,0 +1,67 @@
+"""`build.py evaluate`: score the exported model as the browser runs it (the tfjs graph in the WASM runtime,
+the app's preprocessing spec and the app's class-mapping rule), write a JSON report and PNG plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from app.mapping import ClassMap
+from app.spec import PreprocessSpec
+from model import data, plots
+from model.export import run_tfjs
+from model.metrics import in_scope_report, ood_report
+
+CHUNK = 256
+
+
+def scores(model_dir: Path, paths: list[Path], spec: PreprocessSpec) -> np.ndarray:
+    out = []
+    for i in range(0, len(paths), CHUNK):
+        x = data.reference_input(paths[i : i + CHUNK], spec)
+        out.append(np.asarray(run_tfjs(model_dir, x)["outputs"]["probs"], dtype=np.float64))
+    return np.concatenate(out) if out else np.zeros((0, 0))
+
+
+def ood_images(folders: list[Path], limit: int = 0) -> list[Path]:
+    paths = []
+    for folder in folders:
+        if not folder.is_dir():
+            raise data.DataError(f"--ood {folder} is not a folder")
+        found = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in data.IMAGE_SUFFIXES)
+        paths += found[:limit] if limit else found
+    if not paths:
+        raise data.DataError(f"no images under {', '.join(map(str, folders))}")
+    return paths
+
+
+def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit: int = 0) -> dict:
+    meta_path = model_dir / "metadata.json"
+    if not meta_path.is_file():
+        raise data.DataError(f"no exported model in {model_dir} (metadata.json missing)")
+    meta = json.loads(meta_path.read_text())
+    spec, cmap = PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta)
+    root = data_dir / "test" if (data_dir / "test").is_dir() else data_dir
+    split = data.class_folder(root, cmap.ids)
+    keep = [i for k in np.unique(split.labels) for i in np.flatnonzero(split.labels == k)[: limit or None]]
+    paths, labels = [split.paths[i] for i in keep], split.labels[keep]
+    print(f"evaluating {model_dir} on {len(paths)} photos from {root}")
+    probs = scores(model_dir, paths, spec)
+    report = {"model": str(model_dir), "data": str(root), **in_scope_report(probs, labels, cmap)}
+    if ood:
+        ood_paths = ood_images(ood, limit)
+        print(f"out-of-scope check on {len(ood_paths)} photos")
+        report["ood"] = ood_report(scores(model_dir, ood_paths, spec), cmap)
+        report["ood_review_rate"] = report["ood"]["ood_review_rate"]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    plots.confusion(report["confusion"], out.parent / "confusion.png")
+    plots.reliability_diagram(report["reliability"], report["ece"], out.parent / "reliability.png")
+    history = model_dir / "history.json"
+    if history.is_file():
+        plots.training_curves(json.loads(history.read_text()), out.parent / "training_curves.png")
+    print(f"top-1 {report['top1']:.4f}  review {report['review_rate']:.3f}  ECE {report['ece']:.3f}"
+          + (f"  out-of-scope to review {report['ood_review_rate']:.3f}" if ood else "") + f"  -> {out}")
+    return report

@@ -1,0 +1,56 @@
+"""Shared fixtures: the real data, a real build of dist/, a real server on 127.0.0.1 and real Chromium."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+CAFE = DATA / "cafe"
+CHROMIUM = os.environ.get("SNAPTAG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not CAFE.is_dir():
+        raise pytest.UsageError(f"test data not found at {DATA} (the shared/ folder must sit beside the repo)")
+
+
+def photos(split: str, per_class: int) -> list[tuple[Path, str]]:
+    """The first `per_class` photos of each class in cafe/<split>/, with their class id."""
+    out = []
+    for folder in sorted(p for p in (CAFE / split).iterdir() if p.is_dir()):
+        out += [(p, folder.name) for p in sorted(folder.glob("*.jpg"))[:per_class]]
+    return out
+
+
+@pytest.fixture(scope="session")
+def dist() -> Path:
+    from tools.site import build_site
+
+    build_site(ROOT, ROOT / "dist")
+    return ROOT / "dist"
+
+
+@pytest.fixture(scope="session")
+def server(dist: Path):
+    from tools.serve import serve_in_thread
+
+    srv = serve_in_thread(dist)
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -1,0 +1,58 @@
+"""build.py's site build: self-contained dist/ with relative URLs, a complete content-versioned precache,
+incremental rebuilds."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from tests.conftest import ROOT
+from tools.site import BuildError, build_site
+
+
+def test_dist_is_self_contained_and_relative(dist: Path):
+    html = (dist / "index.html").read_text()
+    refs = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert refs and all(r.startswith(("./", "data:")) for r in refs), refs
+    assert "http://" not in html and "https://" not in html
+    for name in ("pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm", "vendor/tfjs/tfjs-backend-wasm-simd.wasm",
+                 "model/model.json", "model/metadata.json", "worker/worker.js", "app/main.py", "pyscript/core.js"):
+        assert (dist / name).is_file(), name
+
+
+def test_service_worker_precaches_every_file(dist: Path):
+    sw = (dist / "sw.js").read_text()
+    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", sw, re.S).group(1))
+    files = {"./" + p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()} - {"./sw.js"}
+    assert set(precache) == files | {"./"}
+
+
+def repo_copy(tmp_path: Path, *leave_out: str) -> Path:
+    """The working tree without build outputs (node_modules linked, not copied)."""
+    skip = {"dist", ".git", "runs", "node_modules", "tests", *leave_out}
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT, root, ignore=lambda d, names: [n for n in names if n in skip or n == "__pycache__"])
+    (root / "node_modules").symlink_to(ROOT / "node_modules")
+    return root
+
+
+def test_rebuild_copies_only_changes_and_bumps_the_version(tmp_path: Path):
+    root = repo_copy(tmp_path)
+    first = build_site(root, root / "dist")
+    again = build_site(root, root / "dist")
+    assert again.copied == 0 and again.version == first.version
+    (root / "app" / "report.py").write_text((root / "app" / "report.py").read_text() + "\n# changed\n")
+    changed = build_site(root, root / "dist")
+    assert changed.copied == 2 and changed.version != first.version  # the file and sw.js
+
+
+def test_build_without_a_model_says_what_to_do(tmp_path: Path):
+    root = repo_copy(tmp_path, "cafe")
+    try:
+        build_site(root, root / "dist")
+    except BuildError as err:
+        assert "python build.py train" in str(err)
+    else:
+        raise AssertionError("build without a model did not fail")

@@ -1,0 +1,157 @@
+"""End to end in headless Chromium against the built site: real Pyodide, real tfjs-wasm worker, real model,
+real photos from ../shared/data/cafe/test."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser import by_name, open_page, state, wait_ready, wait_settled
+from tests.conftest import ROOT, photos
+
+CLASSES = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())["classes"]
+CATEGORY_IDS = {c["id"] for c in CLASSES if c["in_scope"]} | {"review"}
+
+
+@pytest.fixture
+def bad_files(tmp_path: Path) -> dict[str, Path]:
+    good = photos("test", 1)[0][0].read_bytes()
+    files = {
+        "corrupt.jpg": good[:600] + bytes(range(256)) * 8,  # a JPEG header, then garbage
+        "notes.txt": b"this is not a photo\n",
+        "empty.jpg": b"",
+        "holiday.heic": b"\x00\x00\x00\x18ftypheic" + bytes(64),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    return {name: tmp_path / name for name in files}
+
+
+def test_photos_added_while_loading_are_sorted_and_bad_files_get_errors(browser, server, bad_files):
+    s = open_page(browser, server.url)
+    assert state(s.page) == "loading"  # the static page is up before Python and the model
+    good = photos("test", 3)
+    s.page.set_input_files("#upload", [str(p) for p, _ in good] + [str(p) for p in bad_files.values()])
+    wait_ready(s.page)
+    wait_settled(s.page, len(good) + len(bad_files))
+    cards = by_name(s.page)
+
+    correct = 0
+    for path, label in good:
+        card = cards[path.name]
+        assert card["status"] == "done", card
+        assert card["category"] in CATEGORY_IDS
+        assert 0.0 <= float(card["prob"]) <= 1.0
+        correct += card["top"] == label
+    assert correct >= len(good) - 2, f"only {correct}/{len(good)} test photos got their class as top-1"
+
+    errors = {name: cards[name] for name in bad_files}
+    assert all(c["status"] == "error" and c["error"] for c in errors.values()), errors
+    assert "corrupt" in errors["corrupt.jpg"]["error"]
+    assert "Not an image" in errors["notes.txt"]["error"]
+    assert "empty" in errors["empty.jpg"]["error"]
+    assert "HEIC" in errors["holiday.heic"]["error"]
+    assert not s.errors
+    s.context.close()
+
+
+def test_no_request_leaves_the_origin(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    s.page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
+    wait_settled(s.page, 3)
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(server.url))
+    outside = [u for u in s.requests if not (u.startswith(origin + "/") or u.startswith(("blob:" + origin, "data:")))]
+    assert not outside, outside
+    s.context.close()
+
+
+def test_override_counts_and_export(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    shots = photos("test", 1)
+    s.page.set_input_files("#upload", [str(p) for p, _ in shots])
+    wait_settled(s.page, len(shots))
+    name = shots[0][0].name
+    card = s.page.locator(f'[data-result][data-name="{name}"]')
+    card.locator("select").select_option("menu")
+    assert card.get_attribute("data-category") == "menu"
+    assert card.get_attribute("data-overridden") == "true"
+    counts = s.page.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('[data-count]')].map(e => [e.dataset.count, "
+        "+e.querySelector('b').textContent]))")
+    cats = [r["category"] for r in by_name(s.page).values()]
+    for key in CATEGORY_IDS:
+        assert counts[key] == cats.count(key), (key, counts)
+
+    with s.page.expect_download() as dl:
+        s.page.click("#export-json")
+    exported = {row["file"]: row for row in json.loads(Path(dl.value.path()).read_text())["photos"]}
+    assert set(exported) == {p.name for p, _ in shots}
+    assert exported[name]["category"] == "menu" and exported[name]["overridden"] is True
+    assert len(exported[name]["top3"]) == 3
+
+    with s.page.expect_download() as dl:
+        s.page.click("#export-csv")
+    rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
+    assert {r["file"] for r in rows} == set(exported)
+    assert next(r for r in rows if r["file"] == name)["overridden"] == "yes"
+    s.context.close()
+
+
+def test_worker_info_and_tensors_are_disposed(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    before = s.page.evaluate("window.snaptag.client.info().then(r => r.info)")
+    assert before["backend"] == "wasm" and before["simd"] is True and before["modelLoaded"] is True
+    shots = photos("test", 2)
+    s.page.set_input_files("#upload", [str(p) for p, _ in shots])
+    wait_settled(s.page, len(shots))
+    after = s.page.evaluate("window.snaptag.client.info().then(r => r.info)")
+    assert after["numTensors"] == before["numTensors"]
+    s.context.close()
+
+
+def test_works_offline_after_one_visit(browser, dist):
+    from tools.serve import serve_in_thread
+
+    srv = serve_in_thread(dist)
+    s = open_page(browser, srv.url)
+    wait_ready(s.page)
+    precache = s.page.evaluate("""async () => {
+        await window.snaptag.swReady;
+        for (let i = 0; i < 200 && !navigator.serviceWorker.controller; i++) await new Promise(r => setTimeout(r, 100));
+        const keys = (await caches.keys()).filter(k => k.startsWith('snaptag-'));
+        return {keys, n: (await (await caches.open(keys[0])).keys()).length};
+    }""")
+    assert len(precache["keys"]) == 1 and precache["n"] > 40, precache
+    srv.shutdown()
+    srv.server_close()
+    s.page.reload()
+    wait_ready(s.page)
+    s.page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
+    settled = wait_settled(s.page, 3)
+    assert all(r["status"] == "done" for r in settled), settled
+    s.context.close()
+
+
+def test_served_under_a_sub_path(browser, dist):
+    from tools.serve import serve_in_thread
+
+    srv = serve_in_thread(dist, prefix="/static/apps/snaptag/")
+    try:
+        s = open_page(browser, srv.url)
+        wait_ready(s.page)
+        s.page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
+        settled = wait_settled(s.page, 3)
+        assert all(r["status"] == "done" for r in settled), settled
+        assert all(u.startswith((srv.url, "blob:", "data:")) for u in s.requests), s.requests
+        s.context.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
