@@ -200,6 +200,7 @@ async def start() -> None:
     document.getElementById("export-json").addEventListener("click", create_proxy(on_export("json")))
     document.getElementById("export-csv").addEventListener("click", create_proxy(on_export("csv")))
     queue.model_ready(ctx["cmap"])
+    snaptag.readyAt = window.performance.now()
     root.dataset.snaptag = "ready"
     pump()
     render_counts()

@@ -73,15 +73,15 @@ def dataset(root: Path) -> dict[str, Split]:
     root = Path(root)
     missing = [s for s in SPLITS if not (root / s).is_dir()]
     if missing:
-        raise DataError(f"{root} lacks {', '.join(s + '/' for s in missing)} (expected {root}/{{train,val,test}}/<class>/)")
+        expected = f"{root}/{{train,val,test}}/<class>/"
+        raise DataError(f"{root} lacks {', '.join(s + '/' for s in missing)} (expected {expected})")
     train = class_folder(root / "train")
     return {"train": train, **{s: class_folder(root / s, train.classes) for s in ("val", "test")}}
 
 
 def open_rgb(path: Path) -> Image.Image:
-    with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im)
-        return im.convert("RGB")
+    with Image.open(path) as raw:
+        return ImageOps.exif_transpose(raw).convert("RGB")
 
 
 def load_resized(path: Path, size: int) -> np.ndarray:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from app.mapping import ClassInfo, ClassMap, display_name
 from model import data

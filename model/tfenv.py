@@ -11,9 +11,8 @@ os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import tensorflow as tf  # noqa: E402
-
 import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 
 def tfjs_converter():

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import by_name, open_page, state, wait_ready, wait_settled
 from tests.conftest import ROOT, photos
+from tools.browser import by_name, open_page, state, wait_ready, wait_settled
 
 CLASSES = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())["classes"]
 CATEGORY_IDS = {c["id"] for c in CLASSES if c["in_scope"]} | {"review"}

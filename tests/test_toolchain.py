@@ -19,7 +19,8 @@ def tiny_model(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tiny")
     cmd = [sys.executable, "build.py", "train", "--data", str(CAFE), "--out", str(out), "--imgsz", "32",
            "--epochs", "2", "--pretrain-epochs", "1", "--limit", "6", "--batch", "16", "--seed", "3"]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "SNAPTAG_CACHE": str(out / "cache")})
+    env = {**os.environ, "SNAPTAG_CACHE": str(out / "cache")}
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "parity" in proc.stdout and "confusion" in proc.stdout
     return out

@@ -1,13 +1,25 @@
-"""Helpers for driving the page through its automation contract (README: data-snaptag, [data-result])."""
+"""Driving the page through its automation contract (README: data-snaptag, [data-result]) in headless
+Chromium: shared by the tests and `build.py bench`."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from playwright.sync_api import BrowserContext, Page
 
-ALL_SETTLED = ("[...document.querySelectorAll('[data-result]')].length >= {n} && "
-               "[...document.querySelectorAll('[data-result]')].every(e => ['done', 'error'].includes(e.dataset.status))")
+CHROMIUM = os.environ.get("SNAPTAG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def launch(playwright):
+    if not os.path.exists(CHROMIUM):
+        raise FileNotFoundError(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (or set SNAPTAG_CHROMIUM)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+CARDS = "[...document.querySelectorAll('[data-result]')]"
+ALL_SETTLED = CARDS + ".length >= {n} && " + CARDS + ".every(e => ['done', 'error'].includes(e.dataset.status))"
 
 
 @dataclass

@@ -1,0 +1,139 @@
+"""`build.py bench`: measure the built site in headless Chromium (numbers go to a JSON file and docs/)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from tools.browser import open_page, wait_ready
+from tools.serve import serve_in_thread
+from tools.site import build_site
+
+CAFE_TEST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cafe" / "test"
+
+# Page-side probes: when each card settles, when an upload starts, and the longest gap in a 1 ms timer loop
+# (a busy main thread delays the timer: the gap is the longest task, also below the 50 ms Long Tasks cut-off).
+PROBES = """() => {
+  const b = (window.__bench = {doneAt: {}, uploadAt: 0, maxGap: 0, lastTick: 0, longTasks: 0, watching: false});
+  document.getElementById('upload').addEventListener('change', () => { b.uploadAt = performance.now(); }, true);
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const e = r.target;
+      if (e.dataset && ['done', 'error'].includes(e.dataset.status) && !(e.dataset.id in b.doneAt))
+        b.doneAt[e.dataset.id] = performance.now();
+    }
+  }).observe(document.getElementById('results'), {subtree: true, attributes: true, attributeFilter: ['data-status']});
+  new PerformanceObserver((l) => { if (b.watching) b.longTasks += l.getEntries().length; }).observe({type: 'longtask'});
+  const tick = () => {
+    const now = performance.now();
+    if (b.watching && b.lastTick) b.maxGap = Math.max(b.maxGap, now - b.lastTick);
+    b.lastTick = now;
+    setTimeout(tick, 1);
+  };
+  tick();
+}"""
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def photos(n: int) -> list[Path]:
+    if not CAFE_TEST.is_dir():
+        raise BenchError(f"bench photos not found in {CAFE_TEST}")
+    files = sorted(CAFE_TEST.rglob("*.jpg"))
+    return (files * (n // len(files) + 1))[:n]
+
+
+def big_photo(folder: Path) -> Path:
+    """A 4000x3000 (12 MP) JPEG, like a phone camera's."""
+    src = Image.open(photos(1)[0]).convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC)
+    path = folder / "photo_12mp.jpg"
+    src.save(path, quality=92)
+    return path
+
+
+def upload_and_time(page, files: list[Path]) -> tuple[float, list[float]]:
+    """Add files at once; return (ms until all cards settled, per-card ms from the upload)."""
+    page.evaluate("() => { window.__bench.doneAt = {}; }")
+    before = page.evaluate("document.querySelectorAll('[data-result]').length")
+    page.set_input_files("#upload", [str(f) for f in files])
+    page.wait_for_function(f"Object.keys(window.__bench.doneAt).length >= {len(files)}", timeout=300_000)
+    start, done = page.evaluate("[window.__bench.uploadAt, Object.values(window.__bench.doneAt)]")
+    after = page.evaluate("document.querySelectorAll('[data-result]').length")
+    if after - before != len(files):
+        raise BenchError("not every photo got a card")
+    per_card = sorted(t - start for t in done)
+    return per_card[-1], per_card
+
+
+def infer_times(page, path: Path, runs: int) -> list[float]:
+    b64 = base64.b64encode(path.read_bytes()).decode()
+    return page.evaluate("""async ([b64, runs]) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const blob = new Blob([bytes], {type: 'image/jpeg'});
+        const meta = (await window.snaptag.model).metadata;
+        const out = [];
+        for (let i = 0; i < runs; i++) out.push((await window.snaptag.client.classify(blob, meta.input)).inferMs);
+        return out;
+    }""", [b64, runs])
+
+
+def bench(root: Path, out: Path) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from tools.browser import launch
+
+    build_site(root, root / "dist")
+    meta = json.loads((root / "dist" / "model" / "metadata.json").read_text())
+    server = serve_in_thread(root / "dist")
+    result: dict = {"model_bytes": meta["model_bytes"], "weights_bytes": meta["weights_bytes"]}
+    try:
+        with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
+            browser = launch(pw)
+            s = open_page(browser, server.url)
+            wait_ready(s.page)
+            result["cold_start_ms"] = s.page.evaluate("window.snaptag.readyAt")
+            s.page.evaluate("navigator.serviceWorker.ready")
+            time.sleep(1.0)  # let the service worker finish precaching before the warm start
+            warm = []
+            for _ in range(3):
+                s.page.reload()
+                wait_ready(s.page)
+                warm.append(s.page.evaluate("window.snaptag.readyAt"))
+            result["warm_start_ms"] = statistics.median(warm)
+            s.page.evaluate(PROBES)
+            result["first_result_ms"], _ = upload_and_time(s.page, photos(1))
+            info = s.page.evaluate("window.snaptag.client.info().then(r => r.info)")
+            result |= {"backend": info["backend"], "simd": info["simd"], "threads": info["threads"]}
+            infer = infer_times(s.page, photos(1)[0], 40)[5:]
+            result["infer_ms_median"] = statistics.median(infer)
+            big = big_photo(Path(tmp))
+            result["photo_12mp_ms_median"] = statistics.median(upload_and_time(s.page, [big])[0] for _ in range(5))
+            s.page.evaluate("() => { const b = window.__bench; b.maxGap = 0; b.longTasks = 0; b.watching = true; }")
+            upload_and_time(s.page, photos(20))
+            gap, long_tasks = s.page.evaluate("() => { window.__bench.watching = false; "
+                                              "return [window.__bench.maxGap, window.__bench.longTasks]; }")
+            result["longest_main_thread_task_ms"] = gap
+            result["long_tasks_over_50ms"] = long_tasks
+            total_ms, _ = upload_and_time(s.page, photos(50))
+            result["batch50_photos_per_s"] = 50 / (total_ms / 1000)
+            s.context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    result = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
+    return result
+
+
+
