@@ -165,6 +165,8 @@ def train(cfg: TrainConfig) -> dict:
     val_arr = load(splits["val"].paths, splits["val"].labels, cfg.imgsz, cfg.limit)
     test_arr = load(splits["test"].paths, splits["test"].labels, cfg.imgsz, cfg.limit)
     history = fit(model, train_arr, val_arr, len(classes), cfg, cfg.epochs)
+    cfg.cache.mkdir(parents=True, exist_ok=True)
+    model.save(cfg.cache / "last_trained.keras")  # kept if the export below fails
     temperature = fit_temperature(logits_of(model, val_arr, cfg), val_arr.labels)
     print(f"temperature (fit on val/): {temperature:.3f}")
 
