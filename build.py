@@ -59,7 +59,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     ood = [Path(p) for p in args.ood or []]
     if args.ood_heldout:
         ood += [SHARED_DATA / "pretrain" / name for name in HELD_OUT]
-    evaluate(Path(args.model), Path(args.data), ood, Path(args.out), args.limit)
+    evaluate(Path(args.model), Path(args.data), ood, Path(args.out), args.limit, args.ood_study)
     return 0
 
 
@@ -107,6 +107,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--ood-heldout", action="store_true",
                    help="add the pretrain/ classes held out of all training (model/scope.py) as out-of-scope photos")
     e.add_argument("--limit", type=int, default=0, help="at most N photos per class / per --ood folder")
+    e.add_argument("--ood-study", action="store_true",
+                   help="compare out-of-scope rules at 5%% in-scope review on val (needs train/ and val/)")
     e.add_argument("--model", default=str(ROOT / "model" / "cafe"))
     e.add_argument("--out", required=True, help="report JSON; PNGs are written beside it")
     e.set_defaults(func=cmd_evaluate)

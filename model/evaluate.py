@@ -10,19 +10,27 @@ import numpy as np
 
 from app.mapping import ClassMap
 from app.spec import PreprocessSpec
-from model import data, plots
+from model import data, ood_study, plots
 from model.export import run_tfjs
 from model.metrics import in_scope_report, ood_report
 
 CHUNK = 256
 
 
-def scores(model_dir: Path, paths: list[Path], spec: PreprocessSpec) -> np.ndarray:
-    out = []
+def outputs(model_dir: Path, paths: list[Path], spec: PreprocessSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(probs, embeddings) of the exported graph in tfjs wasm, for these files."""
+    probs, emb = [], []
     for i in range(0, len(paths), CHUNK):
-        x = data.reference_input(paths[i : i + CHUNK], spec)
-        out.append(np.asarray(run_tfjs(model_dir, x)["outputs"]["probs"], dtype=np.float64))
-    return np.concatenate(out) if out else np.zeros((0, 0))
+        got = run_tfjs(model_dir, data.reference_input(paths[i : i + CHUNK], spec))["outputs"]
+        probs.append(np.asarray(got["probs"], dtype=np.float64))
+        emb.append(np.asarray(got["embedding"], dtype=np.float64))
+    return np.concatenate(probs), np.concatenate(emb)
+
+
+def labelled(root: Path, cmap: ClassMap, limit: int) -> tuple[list[Path], np.ndarray]:
+    split = data.class_folder(root, cmap.ids)
+    keep = [i for k in np.unique(split.labels) for i in np.flatnonzero(split.labels == k)[: limit or None]]
+    return [split.paths[i] for i in keep], split.labels[keep]
 
 
 def ood_images(folders: list[Path], limit: int = 0) -> list[Path]:
@@ -37,24 +45,26 @@ def ood_images(folders: list[Path], limit: int = 0) -> list[Path]:
     return paths
 
 
-def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit: int = 0) -> dict:
+def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit: int = 0,
+             ood_study: bool = False) -> dict:
     meta_path = model_dir / "metadata.json"
     if not meta_path.is_file():
         raise data.DataError(f"no exported model in {model_dir} (metadata.json missing)")
     meta = json.loads(meta_path.read_text())
     spec, cmap = PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta)
     root = data_dir / "test" if (data_dir / "test").is_dir() else data_dir
-    split = data.class_folder(root, cmap.ids)
-    keep = [i for k in np.unique(split.labels) for i in np.flatnonzero(split.labels == k)[: limit or None]]
-    paths, labels = [split.paths[i] for i in keep], split.labels[keep]
+    paths, labels = labelled(root, cmap, limit)
     print(f"evaluating {model_dir} on {len(paths)} photos from {root}")
-    probs = scores(model_dir, paths, spec)
+    probs, emb = outputs(model_dir, paths, spec)
     report = {"model": str(model_dir), "data": str(root), **in_scope_report(probs, labels, cmap)}
     if ood:
         ood_paths = ood_images(ood, limit)
         print(f"out-of-scope check on {len(ood_paths)} photos")
-        report["ood"] = ood_report(scores(model_dir, ood_paths, spec), cmap)
+        ood_out = outputs(model_dir, ood_paths, spec)
+        report["ood"] = ood_report(ood_out[0], cmap)
         report["ood_review_rate"] = report["ood"]["ood_review_rate"]
+        if ood_study:
+            report["ood_study"] = run_study(model_dir, data_dir, spec, cmap, (probs, emb, labels), ood_out, limit)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n")
     plots.confusion(report["confusion"], out.parent / "confusion.png")
@@ -65,3 +75,19 @@ def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit:
     print(f"top-1 {report['top1']:.4f}  review {report['review_rate']:.3f}  ECE {report['ece']:.3f}"
           + (f"  out-of-scope to review {report['ood_review_rate']:.3f}" if ood else "") + f"  -> {out}")
     return report
+
+
+def run_study(model_dir: Path, data_dir: Path, spec: PreprocessSpec, cmap: ClassMap, test: tuple, ood: tuple,
+              limit: int) -> dict:
+    if not all((data_dir / s).is_dir() for s in ("train", "val")):
+        raise data.DataError("--ood-study needs a dataset root with train/ and val/ (for centroids and thresholds)")
+    splits = {}
+    for name in ("train", "val"):
+        paths, labels = labelled(data_dir / name, cmap, limit)
+        splits[name] = (*outputs(model_dir, paths, spec), labels)
+    in_scope = np.array([c.in_scope for c in cmap.classes])
+    result = ood_study.study(splits["train"], splits["val"], test, ood, in_scope)
+    for name, r in result["rules"].items():
+        print(f"  {name:<13} in-scope review {r['in_scope_review_rate']:.3f}  out-of-scope review "
+              f"{r['ood_review_rate']:.3f}  AUROC {r['auroc']:.3f}")
+    return result
