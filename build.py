@@ -37,8 +37,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from model.augment import AugmentConfig
-    from model.train import TrainConfig, train
+    from model.config import AugmentConfig, TrainConfig
+    from model.train import train
 
     pretrain = None if args.pretrain in ("", "none") else Path(args.pretrain)
     cfg = TrainConfig(
@@ -71,6 +71,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from model.config import TrainConfig
+
+    d = TrainConfig(data=Path("."))
     p = argparse.ArgumentParser(prog="build.py", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.set_defaults(func=cmd_build)
     sub = p.add_subparsers(dest="command")
@@ -81,24 +84,25 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--prefix", default="/", help="serve the site under this URL path (e.g. /apps/snaptag/)")
     s.set_defaults(func=cmd_serve)
 
-    t = sub.add_parser("train", help="train and export a model from train/ val/ test/ class folders")
+    t = sub.add_parser("train", help="train and export a model from train/ val/ test/ class folders",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     t.add_argument("--data", required=True, help="dataset root with train/ val/ test/<class>/")
     t.add_argument("--out", default=str(ROOT / "model" / "cafe"), help="where the exported model goes")
-    t.add_argument("--arch", default="mobilenet_v2", choices=["mobilenet_v2", "mobilenet_v3_small"])
-    t.add_argument("--alpha", type=float, default=0.35, help="width multiplier")
-    t.add_argument("--imgsz", type=int, default=112, help="input side in pixels")
-    t.add_argument("--epochs", type=int, default=20, help="fine-tuning epochs")
-    t.add_argument("--batch", type=int, default=64)
-    t.add_argument("--lr", type=float, default=2e-3)
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--arch", default=d.arch, choices=["mobilenet_v2", "mobilenet_v3_small"])
+    t.add_argument("--alpha", type=float, default=d.alpha, help="width multiplier")
+    t.add_argument("--imgsz", type=int, default=d.imgsz, help="input side in pixels")
+    t.add_argument("--epochs", type=int, default=d.epochs, help="fine-tuning epochs")
+    t.add_argument("--batch", type=int, default=d.batch)
+    t.add_argument("--lr", type=float, default=d.lr)
+    t.add_argument("--seed", type=int, default=d.seed)
     t.add_argument("--pretrain", default=str(SHARED_DATA / "pretrain"),
                    help="pretrain/ class folders for the backbone ('none' to train from scratch)")
-    t.add_argument("--pretrain-epochs", type=int, default=14)
+    t.add_argument("--pretrain-epochs", type=int, default=d.pretrain_epochs)
     t.add_argument("--no-other", action="store_true", help="no explicit out-of-scope class")
     t.add_argument("--no-balance", action="store_true", help="no class weights for small classes")
     t.add_argument("--no-augment", action="store_true")
     t.add_argument("--limit", type=int, default=0, help="at most N images per class and split (quick runs)")
-    t.add_argument("--threshold", type=float, default=0.7, help="min calibrated probability to file a photo")
+    t.add_argument("--threshold", type=float, default=d.threshold, help="min calibrated probability to file a photo")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="score the exported model on a dataset (and out-of-scope photos)")

@@ -7,27 +7,11 @@ Images arrive as uint8 at a load size a little larger than the input; batches le
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from app.spec import PreprocessSpec
+from model.config import AugmentConfig
 from model.tfenv import tf
-
-
-@dataclass(frozen=True)
-class AugmentConfig:
-    crop_min_area: float = 0.45
-    flip: bool = True
-    color: float = 0.3
-    blur_p: float = 0.2
-    jpeg_p: float = 0.3
-    lowres_p: float = 0.3
-    lowres_min: float = 0.2  # smallest down-scale factor before scaling back up
-
-    @classmethod
-    def off(cls) -> AugmentConfig:
-        return cls(crop_min_area=1.0, flip=False, color=0.0, blur_p=0.0, jpeg_p=0.0, lowres_p=0.0)
 
 
 def _jpeg(image: tf.Tensor, p: float) -> tf.Tensor:

@@ -15,7 +15,8 @@ from model.metrics import in_scope_report
 from model.tfenv import keras
 
 if TYPE_CHECKING:
-    from model.train import Arrays, TrainConfig
+    from model.config import TrainConfig
+    from model.train import Arrays
 
 FORMAT = "snaptag-model/1"
 

@@ -5,51 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from app.spec import PreprocessSpec
 from model import data, scope
 from model.arch import ArchConfig, backbone_of, build
-from model.augment import AugmentConfig, eval_dataset, train_dataset
+from model.augment import eval_dataset, train_dataset
 from model.calibrate import fit_temperature
+from model.config import TrainConfig
 from model.tfenv import keras
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass
-class TrainConfig:
-    data: Path
-    out: Path = ROOT / "model" / "cafe"
-    arch: str = "mobilenet_v2"
-    alpha: float = 0.35
-    imgsz: int = 112
-    epochs: int = 20
-    batch: int = 64
-    lr: float = 2e-3
-    seed: int = 0
-    pretrain: Path | None = None  # pretrain/ root: 111 class folders
-    pretrain_epochs: int = 14
-    other: bool = True  # add an explicit out-of-scope class from pretrain/ scenes
-    other_per_class: int = 24
-    limit: int = 0  # at most this many images per class and split (0: all); for quick runs
-    balance: bool = True  # class-weighted loss for small classes
-    threshold: float = 0.7
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-    cache: Path = field(default_factory=lambda: Path(os.environ.get("SNAPTAG_CACHE", ROOT / "runs")))
-
-    @property
-    def spec(self) -> PreprocessSpec:
-        return PreprocessSpec(size=self.imgsz)
-
-    @property
-    def load_size(self) -> int:
-        return round(self.imgsz * 1.15)
 
 
 @dataclass
