@@ -12,7 +12,7 @@ from app.mapping import ClassMap
 from app.spec import PreprocessSpec
 from model import data, ood_study, plots
 from model.export import run_tfjs
-from model.metrics import in_scope_report, ood_report
+from model.metrics import in_scope_report, ood_report, threshold_sweep
 
 CHUNK = 256
 
@@ -57,6 +57,7 @@ def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit:
     print(f"evaluating {model_dir} on {len(paths)} photos from {root}")
     probs, emb = outputs(model_dir, paths, spec)
     report = {"model": str(model_dir), "data": str(root), **in_scope_report(probs, labels, cmap)}
+    ood_out = None
     if ood:
         ood_paths = ood_images(ood, limit)
         print(f"out-of-scope check on {len(ood_paths)} photos")
@@ -65,6 +66,7 @@ def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit:
         report["ood_review_rate"] = report["ood"]["ood_review_rate"]
         if ood_study:
             report["ood_study"] = run_study(model_dir, data_dir, spec, cmap, (probs, emb, labels), ood_out, limit)
+    report["threshold_sweep"] = threshold_sweep(probs, labels, cmap, None if ood_out is None else ood_out[0])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n")
     plots.confusion(report["confusion"], out.parent / "confusion.png")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from app.mapping import REVIEW, ClassMap
@@ -42,6 +44,23 @@ def in_scope_report(probs: np.ndarray, labels: np.ndarray, cmap: ClassMap) -> di
         "ece": expected_calibration_error(confidence, correct),
         "reliability": reliability(confidence, correct),
     }
+
+
+def threshold_sweep(probs: np.ndarray, labels: np.ndarray, cmap: ClassMap, ood_probs: np.ndarray | None,
+                    thresholds: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)) -> list[dict]:
+    """The app's rule at other thresholds: what is filed, how accurately, and what goes to review."""
+    rows = []
+    for t in thresholds:
+        rule = replace(cmap, threshold=t)
+        cats = [rule.decide(p.tolist()).category for p in probs]
+        filed = np.array([c != REVIEW for c in cats])
+        right = np.array([c == cmap.ids[y] for c, y in zip(cats, labels)])
+        row = {"threshold": t, "review_rate": float(1 - filed.mean()),
+               "accuracy_of_filed": float(right[filed].mean()) if filed.any() else None}
+        if ood_probs is not None:
+            row["ood_review_rate"] = float(np.mean([rule.decide(p.tolist()).category == REVIEW for p in ood_probs]))
+        rows.append(row)
+    return rows
 
 
 def ood_report(probs: np.ndarray, cmap: ClassMap) -> dict:

@@ -66,9 +66,12 @@ def test_evaluate_reports_and_plots(tiny_model: Path, tmp_path: Path):
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads(out.read_text())
-    for key in ("top1", "review_rate", "ood_review_rate", "ece", "n", "per_class", "confusion"):
+    for key in ("top1", "review_rate", "ood_review_rate", "ece", "n", "per_class", "confusion", "threshold_sweep"):
         assert key in report, key
     assert report["n"] == 15 and report["ood"]["n"] == 5
+    assert [row["threshold"] for row in report["threshold_sweep"]] == [0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    rates = [row["review_rate"] for row in report["threshold_sweep"]]
+    assert rates == sorted(rates)  # a higher threshold never files more photos
     for png in ("confusion.png", "reliability.png", "training_curves.png"):
         assert (tmp_path / png).stat().st_size > 1000, png
 
