@@ -46,7 +46,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         epochs=args.epochs, batch=args.batch, lr=args.lr, seed=args.seed, pretrain=pretrain,
         pretrain_epochs=args.pretrain_epochs, other=not args.no_other, limit=args.limit,
         balance=not args.no_balance, threshold=args.threshold,
-        augment=AugmentConfig.off() if args.no_augment else AugmentConfig(),
+        augment=AugmentConfig.off() if args.no_augment else AugmentConfig(
+            crop_min_area=args.crop_min_area, flip=not args.no_flip, color=args.color, blur_p=args.blur_p,
+            jpeg_p=args.jpeg_p, lowres_p=args.lowres_p),
     )
     train(cfg)
     return 0
@@ -100,7 +102,14 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--pretrain-epochs", type=int, default=d.pretrain_epochs)
     t.add_argument("--no-other", action="store_true", help="no explicit out-of-scope class")
     t.add_argument("--no-balance", action="store_true", help="no class weights for small classes")
-    t.add_argument("--no-augment", action="store_true")
+    t.add_argument("--no-augment", action="store_true", help="none of the augmentations below")
+    a = d.augment
+    t.add_argument("--crop-min-area", type=float, default=a.crop_min_area, help="random crops keep >= this area")
+    t.add_argument("--no-flip", action="store_true", help="no horizontal flips")
+    t.add_argument("--color", type=float, default=a.color, help="colour/brightness/contrast/saturation jitter")
+    t.add_argument("--blur-p", type=float, default=a.blur_p, help="share of photos blurred")
+    t.add_argument("--jpeg-p", type=float, default=a.jpeg_p, help="share of photos re-compressed (JPEG q 25-90)")
+    t.add_argument("--lowres-p", type=float, default=a.lowres_p, help="share of photos scaled down then up again")
     t.add_argument("--limit", type=int, default=0, help="at most N images per class and split (quick runs)")
     t.add_argument("--threshold", type=float, default=d.threshold, help="min calibrated probability to file a photo")
     t.set_defaults(func=cmd_train)

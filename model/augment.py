@@ -22,7 +22,8 @@ def _jpeg(image: tf.Tensor, p: float) -> tf.Tensor:
 
 def _crop_boxes(n: tf.Tensor, min_area: float, flip: bool) -> tf.Tensor:
     area = tf.random.uniform((n,), min_area, 1.0)
-    log_ratio = tf.random.uniform((n,), np.log(3 / 4), np.log(4 / 3))
+    jitter = np.log(4 / 3) if min_area < 1.0 else 0.0  # no crop at all when crops are off
+    log_ratio = tf.random.uniform((n,), -jitter, jitter)
     ratio = tf.exp(log_ratio)
     h = tf.minimum(tf.sqrt(area / ratio), 1.0)
     w = tf.minimum(tf.sqrt(area * ratio), 1.0)
