@@ -56,3 +56,18 @@ def test_build_without_a_model_says_what_to_do(tmp_path: Path):
         assert "python build.py train" in str(err)
     else:
         raise AssertionError("build without a model did not fail")
+
+
+def test_build_without_node_says_so(tmp_path: Path):
+    import subprocess
+    import sys
+
+    root = repo_copy(tmp_path)
+    (root / "node_modules").unlink()  # nothing vendored yet, and no npm on PATH
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)
+    proc = subprocess.run([sys.executable, "build.py"], cwd=root, capture_output=True, text=True,
+                          env={"PATH": str(bin_dir), "HOME": str(tmp_path)})
+    assert proc.returncode == 2, proc.stderr
+    assert "Node.js and npm are needed" in proc.stderr and "Traceback" not in proc.stderr
