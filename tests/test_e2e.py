@@ -155,3 +155,25 @@ def test_served_under_a_sub_path(browser, dist):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+@pytest.mark.parametrize("remove,message", [("model/model.json", "Model failed to load"),
+                                            ("app/queue.py", "Python failed to start")])
+def test_a_broken_deployment_says_so(browser, dist, tmp_path, remove, message):
+    import shutil
+
+    from tools.serve import serve_in_thread
+
+    broken = tmp_path / "dist"
+    shutil.copytree(dist, broken)
+    (broken / remove).unlink()
+    srv = serve_in_thread(broken)
+    try:
+        s = open_page(browser, srv.url)
+        s.page.wait_for_function("document.documentElement.dataset.snaptag !== 'loading'", timeout=90_000)
+        assert state(s.page) == "error"
+        assert message in s.page.inner_text("#loading")
+        s.context.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import sys
 import threading
 from pathlib import Path
 
@@ -29,10 +30,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a browser that hung up mid-transfer is normal
+            super().handle_error(request, client_address)
+
+
 def make_server(dist: Path, port: int = 8000, prefix: str = "/") -> http.server.ThreadingHTTPServer:
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     handler = type("PrefixHandler", (Handler,), {"prefix": prefix})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(dist)))
+    server = Server(("127.0.0.1", port), functools.partial(handler, directory=str(dist)))
     server.url = f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     return server
 

@@ -52,6 +52,17 @@ snaptag.model.then(
   },
 );
 
+// Python failing to start shows up as an uncaught error (a missing file, say) or as PyScript finishing its
+// scripts (py:all-done) while the page is still `loading`: main.py sets `ready` or `error` before that.
+function pythonFailed(detail) {
+  if (root.dataset.snaptag !== 'loading') return;
+  root.dataset.snaptag = 'error';
+  document.getElementById('py-status').textContent = `Python failed to start (${detail}): reload to try again.`;
+}
+window.addEventListener('py:all-done', () => pythonFailed('the app stopped early'));
+window.addEventListener('error', (e) => pythonFailed(e.message || 'script error'));
+window.addEventListener('unhandledrejection', (e) => pythonFailed(String(e.reason?.message || e.reason)));
+
 if ('serviceWorker' in navigator && window.isSecureContext) {
   snaptag.swReady = navigator.serviceWorker
     .register('./sw.js')
