@@ -36,6 +36,11 @@ class Split:
         return np.bincount(self.labels, minlength=len(self.classes)).tolist()
 
 
+def first_per_class(labels: np.ndarray, limit: int) -> list[int]:
+    """Indices of the first `limit` items of each class (every item when limit is 0), grouped by class."""
+    return [i for k in np.unique(labels) for i in np.flatnonzero(labels == k)[: limit or None]]
+
+
 def image_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 

@@ -29,7 +29,7 @@ def outputs(model_dir: Path, paths: list[Path], spec: PreprocessSpec) -> tuple[n
 
 def labelled(root: Path, cmap: ClassMap, limit: int) -> tuple[list[Path], np.ndarray]:
     split = data.class_folder(root, cmap.ids)
-    keep = [i for k in np.unique(split.labels) for i in np.flatnonzero(split.labels == k)[: limit or None]]
+    keep = data.first_per_class(split.labels, limit)
     return [split.paths[i] for i in keep], split.labels[keep]
 
 

@@ -26,15 +26,9 @@ class Arrays:
     paths: list[Path]
 
 
-def _limit(paths: list[Path], labels: np.ndarray, limit: int) -> tuple[list[Path], np.ndarray]:
-    if not limit:
-        return paths, labels
-    keep = [i for k in np.unique(labels) for i in np.flatnonzero(labels == k)[:limit]]
-    return [paths[i] for i in keep], labels[keep]
-
-
 def load(paths: list[Path], labels: np.ndarray, size: int, limit: int = 0) -> Arrays:
-    paths, labels = _limit(paths, labels, limit)
+    keep = data.first_per_class(labels, limit) if limit else list(range(len(paths)))
+    paths, labels = [paths[i] for i in keep], labels[keep]
     return Arrays(data.load_many(paths, size), labels.astype(np.int32), paths)
 
 

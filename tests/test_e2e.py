@@ -177,3 +177,31 @@ def test_a_broken_deployment_says_so(browser, dist, tmp_path, remove, message):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_worker_protocol_orientation_and_errors(browser, server, tmp_path):
+    from PIL import Image
+
+    im = Image.new("RGB", (40, 20), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown rotated 90°: 20 wide, 40 high
+    im.save(tmp_path / "rotated.jpg", exif=exif)
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    got = s.page.evaluate("""async (bytes) => {
+        const meta = (await window.snaptag.model).metadata;
+        const photo = new Blob([new Uint8Array(bytes)], {type: 'image/jpeg'});
+        const ok = await window.snaptag.client.classify(photo, meta.input);
+        const code = (p) => p.then(() => 'resolved', (e) => e.code);
+        return {
+            width: ok.width, height: ok.height, probs: ok.probs, embedding: ok.embedding.length,
+            thumb: ok.thumb.type,
+            garbage: await code(window.snaptag.client.classify(new Blob(['nope']), meta.input)),
+            badSpec: await code(window.snaptag.client.classify(photo, {...meta.input, resize: 'crop'})),
+        };
+    }""", list((tmp_path / "rotated.jpg").read_bytes()))
+    assert (got["width"], got["height"]) == (20, 40)
+    assert len(got["probs"]) == len(CLASSES) and abs(sum(got["probs"]) - 1) < 1e-4
+    assert got["embedding"] == 1280 and got["thumb"] == "image/jpeg"
+    assert got["garbage"] == "decode" and got["badSpec"] == "bad_request"
+    s.context.close()
