@@ -38,7 +38,7 @@ class TrainConfig:
     lr: float = 2e-3
     seed: int = 0
     pretrain: Path | None = None  # pretrain/ root: class folders for the backbone
-    pretrain_epochs: int = 14
+    pretrain_epochs: int = 32
     other: bool = True  # add an explicit out-of-scope class from pretrain/ scenes
     other_per_class: int = 24
     limit: int = 0  # at most this many images per class and split (0: all); for quick runs
