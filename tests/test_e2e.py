@@ -205,3 +205,21 @@ def test_worker_protocol_orientation_and_errors(browser, server, tmp_path):
     assert got["embedding"] == 1280 and got["thumb"] == "image/jpeg"
     assert got["garbage"] == "decode" and got["badSpec"] == "bad_request"
     s.context.close()
+
+
+def test_drop_and_paste_add_photos(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    (drop_photo, _), (paste_photo, _) = photos("test", 1)[:2]
+    s.page.evaluate("""([a, b]) => {
+        const file = (bytes, name) => new File([new Uint8Array(bytes)], name, {type: 'image/jpeg'});
+        const dropped = new DataTransfer();
+        dropped.items.add(file(a, 'dropped.jpg'));
+        document.dispatchEvent(new DragEvent('drop', {dataTransfer: dropped, bubbles: true, cancelable: true}));
+        const pasted = new DataTransfer();
+        pasted.items.add(file(b, 'pasted.jpg'));
+        document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: pasted, bubbles: true}));
+    }""", [list(drop_photo.read_bytes()), list(paste_photo.read_bytes())])
+    settled = {r["name"]: r for r in wait_settled(s.page, 2)}
+    assert settled["dropped.jpg"]["status"] == "done" and settled["pasted.jpg"]["status"] == "done"
+    s.context.close()
