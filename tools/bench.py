@@ -112,7 +112,7 @@ def bench(root: Path, out: Path) -> dict:
             result["first_result_ms"], _ = upload_and_time(s.page, photos(1))
             info = s.page.evaluate("window.snaptag.client.info().then(r => r.info)")
             result |= {"backend": info["backend"], "simd": info["simd"], "threads": info["threads"]}
-            infer = infer_times(s.page, photos(1)[0], 40)[5:]
+            infer = infer_times(s.page, photos(1)[0], 105)[5:]
             result["infer_ms_median"] = statistics.median(infer)
             big = big_photo(Path(tmp))
             result["photo_12mp_ms_median"] = statistics.median(upload_and_time(s.page, [big])[0] for _ in range(5))
