@@ -127,7 +127,7 @@ def train(cfg: TrainConfig) -> dict:
     test_arr = load(splits["test"].paths, splits["test"].labels, cfg.imgsz, cfg.limit)
     history = fit(model, train_arr, val_arr, len(classes), cfg, cfg.epochs)
     cfg.cache.mkdir(parents=True, exist_ok=True)
-    model.save(cfg.cache / "last_trained.keras")  # kept if the export below fails
+    model.save(cfg.cache / f"{cfg.out.name}_trained.keras")  # kept if the export below fails; one per --out
     temperature = fit_temperature(logits_of(model, val_arr, cfg), val_arr.labels)
     print(f"temperature (fit on val/): {temperature:.3f}")
 
