@@ -34,12 +34,10 @@ def dist() -> Path:
 
 @pytest.fixture(scope="session")
 def server(dist: Path):
-    from tools.serve import serve_in_thread
+    from tools.serve import serving
 
-    srv = serve_in_thread(dist)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(dist) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, photos
 from tools.browser import by_name, open_page, state, wait_ready, wait_settled
+from tools.serve import serving, stop
 
 CLASSES = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())["classes"]
 CATEGORY_IDS = {c["id"] for c in CLASSES if c["in_scope"]} | {"review"}
@@ -118,33 +119,28 @@ def test_worker_info_and_tensors_are_disposed(browser, server):
 
 
 def test_works_offline_after_one_visit(browser, dist):
-    from tools.serve import serve_in_thread
-
-    srv = serve_in_thread(dist)
-    s = open_page(browser, srv.url)
-    wait_ready(s.page)
-    precache = s.page.evaluate("""async () => {
-        await window.snaptag.swReady;
-        for (let i = 0; i < 200 && !navigator.serviceWorker.controller; i++) await new Promise(r => setTimeout(r, 100));
-        const keys = (await caches.keys()).filter(k => k.startsWith('snaptag-'));
-        return {keys, n: (await (await caches.open(keys[0])).keys()).length};
-    }""")
-    assert len(precache["keys"]) == 1 and precache["n"] > 40, precache
-    srv.shutdown()
-    srv.server_close()
-    s.page.reload()
-    wait_ready(s.page)
-    s.page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
-    settled = wait_settled(s.page, 3)
-    assert all(r["status"] == "done" for r in settled), settled
-    s.context.close()
+    with serving(dist) as srv:
+        s = open_page(browser, srv.url)
+        wait_ready(s.page)
+        precache = s.page.evaluate("""async () => {
+            await window.snaptag.swReady;
+            for (let i = 0; i < 200 && !navigator.serviceWorker.controller; i++)
+                await new Promise(r => setTimeout(r, 100));
+            const keys = (await caches.keys()).filter(k => k.startsWith('snaptag-'));
+            return {keys, n: (await (await caches.open(keys[0])).keys()).length};
+        }""")
+        assert len(precache["keys"]) == 1 and precache["n"] > 40, precache
+        stop(srv)  # the origin is gone: everything below comes from the service worker's cache
+        s.page.reload()
+        wait_ready(s.page)
+        s.page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
+        settled = wait_settled(s.page, 3)
+        assert all(r["status"] == "done" for r in settled), settled
+        s.context.close()
 
 
 def test_served_under_a_sub_path(browser, dist):
-    from tools.serve import serve_in_thread
-
-    srv = serve_in_thread(dist, prefix="/static/apps/snaptag/")
-    try:
+    with serving(dist, prefix="/static/apps/snaptag/") as srv:
         s = open_page(browser, srv.url)
         wait_ready(s.page)
         s.page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
@@ -152,9 +148,6 @@ def test_served_under_a_sub_path(browser, dist):
         assert all(r["status"] == "done" for r in settled), settled
         assert all(u.startswith((srv.url, "blob:", "data:")) for u in s.requests), s.requests
         s.context.close()
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 @pytest.mark.parametrize("remove,message", [("model/model.json", "Model failed to load"),
@@ -162,21 +155,15 @@ def test_served_under_a_sub_path(browser, dist):
 def test_a_broken_deployment_says_so(browser, dist, tmp_path, remove, message):
     import shutil
 
-    from tools.serve import serve_in_thread
-
     broken = tmp_path / "dist"
     shutil.copytree(dist, broken)
     (broken / remove).unlink()
-    srv = serve_in_thread(broken)
-    try:
+    with serving(broken) as srv:
         s = open_page(browser, srv.url)
         s.page.wait_for_function("document.documentElement.dataset.snaptag !== 'loading'", timeout=90_000)
         assert state(s.page) == "error"
         assert message in s.page.inner_text("#loading")
         s.context.close()
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def test_worker_protocol_orientation_and_errors(browser, server, tmp_path):

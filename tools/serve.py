@@ -7,6 +7,8 @@ import functools
 import http.server
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
@@ -55,7 +57,18 @@ def serve(dist: Path, port: int = 8000, prefix: str = "/") -> None:
         server.server_close()
 
 
-def serve_in_thread(dist: Path, port: int = 0, prefix: str = "/") -> http.server.ThreadingHTTPServer:
-    server = make_server(dist, port, prefix)
+def stop(server: http.server.ThreadingHTTPServer) -> None:
+    """Stop serving and close the socket (safe to call twice)."""
+    server.shutdown()
+    server.server_close()
+
+
+@contextmanager
+def serving(dist: Path, prefix: str = "/") -> Iterator[http.server.ThreadingHTTPServer]:
+    """dist/ served from a background thread on a free port for the duration of the block (tests, bench)."""
+    server = make_server(dist, 0, prefix)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    try:
+        yield server
+    finally:
+        stop(server)
