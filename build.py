@@ -44,7 +44,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         data=Path(args.data), out=Path(args.out), arch=args.arch, alpha=args.alpha, imgsz=args.imgsz,
         epochs=args.epochs, batch=args.batch, lr=args.lr, seed=args.seed, pretrain=pretrain,
-        pretrain_epochs=args.pretrain_epochs, other=not args.no_other, limit=args.limit,
+        pretrain_epochs=args.pretrain_epochs, pretrain_size=args.pretrain_size,
+        pretrain_from=Path(args.pretrain_from) if args.pretrain_from else None,
+        other=not args.no_other, extra=not args.no_extra, limit=args.limit,
         balance=not args.no_balance, threshold=args.threshold,
         augment=AugmentConfig.off() if args.no_augment else AugmentConfig(
             crop_min_area=args.crop_min_area, flip=not args.no_flip, color=args.color, blur_p=args.blur_p,
@@ -100,7 +102,12 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--pretrain", default=str(SHARED_DATA / "pretrain"),
                    help="pretrain/ class folders for the backbone ('none' to train from scratch)")
     t.add_argument("--pretrain-epochs", type=int, default=d.pretrain_epochs)
+    t.add_argument("--pretrain-size", type=int, default=d.pretrain_size,
+                   help="input side while pretraining (0: --imgsz); smaller is faster")
+    t.add_argument("--pretrain-from", default=None, help="backbone .weights.h5 to continue pretraining from")
     t.add_argument("--no-other", action="store_true", help="no explicit out-of-scope class")
+    t.add_argument("--no-extra", action="store_true",
+                   help="no pretrain/ examples of the dataset's own classes (model/scope.py EXTRA)")
     t.add_argument("--no-balance", action="store_true", help="no class weights for small classes")
     t.add_argument("--no-augment", action="store_true", help="none of the augmentations below")
     a = d.augment

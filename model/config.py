@@ -39,8 +39,11 @@ class TrainConfig:
     seed: int = 0
     pretrain: Path | None = None  # pretrain/ root: class folders for the backbone
     pretrain_epochs: int = 32
+    pretrain_size: int = 0  # input side while pretraining (0: imgsz); lower is faster, fine-tuning adapts
+    pretrain_from: Path | None = None  # continue pretraining from these backbone weights
     other: bool = True  # add an explicit out-of-scope class from pretrain/ scenes
     other_per_class: int = 24
+    extra: bool = True  # add pretrain/ examples of the dataset's own classes (model/scope.py EXTRA) to train/
     limit: int = 0  # at most this many images per class and split (0: all); for quick runs
     balance: bool = True  # class-weighted loss for small classes
     threshold: float = 0.7
@@ -50,6 +53,10 @@ class TrainConfig:
     @property
     def spec(self) -> PreprocessSpec:
         return PreprocessSpec(size=self.imgsz)
+
+    @property
+    def pretrain_spec(self) -> PreprocessSpec:
+        return PreprocessSpec(size=self.pretrain_size or self.imgsz)
 
     @property
     def load_size(self) -> int:

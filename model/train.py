@@ -11,11 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
+from app.spec import PreprocessSpec
 from model import data, scope
 from model.arch import ArchConfig, backbone_of, build
 from model.augment import eval_dataset, train_dataset
 from model.calibrate import fit_temperature
 from model.config import TrainConfig
+from model.splits import with_extra, with_other
 from model.tfenv import keras
 
 
@@ -40,12 +42,13 @@ def sample_weights(labels: np.ndarray, num_classes: int, balance: bool) -> np.nd
     return per_class[labels].astype(np.float32)
 
 
-def fit(model: keras.Model, train: Arrays, val: Arrays, num_classes: int, cfg: TrainConfig, epochs: int) -> dict:
+def fit(
+    model: keras.Model, train: Arrays, val: Arrays, num_classes: int, cfg: TrainConfig, epochs: int,
+    spec: PreprocessSpec,
+) -> dict:
     weights = sample_weights(train.labels, num_classes, cfg.balance)
-    train_ds = train_dataset(
-        train.images, train.labels, weights, num_classes, cfg.spec, cfg.augment, cfg.batch, cfg.seed
-    )
-    val_ds = eval_dataset(val.images, val.labels, num_classes, cfg.spec)
+    train_ds = train_dataset(train.images, train.labels, weights, num_classes, spec, cfg.augment, cfg.batch, cfg.seed)
+    val_ds = eval_dataset(val.images, val.labels, num_classes, spec)
     steps = epochs * max(1, len(train.images) // cfg.batch)
     schedule = keras.optimizers.schedules.CosineDecay(
         cfg.lr * 0.1, steps, alpha=0.01, warmup_target=cfg.lr, warmup_steps=max(1, steps // 20)
@@ -61,12 +64,16 @@ def fit(model: keras.Model, train: Arrays, val: Arrays, num_classes: int, cfg: T
 
 def _pretrain_key(cfg: TrainConfig) -> str:
     parts = [cfg.arch, cfg.alpha, cfg.imgsz, cfg.pretrain_epochs, cfg.seed, cfg.limit, asdict(cfg.augment)]
+    if cfg.pretrain_size or cfg.pretrain_from:  # older keys stay valid for the cached backbones
+        start = hashlib.sha256(cfg.pretrain_from.read_bytes()).hexdigest() if cfg.pretrain_from else None
+        parts += [cfg.pretrain_size, start]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 def pretrain_backbone(cfg: TrainConfig) -> Path:
     """Train on pretrain/ (held-out OOD classes excluded) and cache the backbone weights."""
-    out = cfg.cache / f"backbone_{cfg.arch}_{cfg.alpha}_{cfg.imgsz}_{_pretrain_key(cfg)}.weights.h5"
+    spec = cfg.pretrain_spec
+    out = cfg.cache / f"backbone_{cfg.arch}_{cfg.alpha}_{spec.size}_{_pretrain_key(cfg)}.weights.h5"
     if out.exists():
         print(f"pretrained backbone: {out} (cached)")
         return out
@@ -74,34 +81,17 @@ def pretrain_backbone(cfg: TrainConfig) -> Path:
     split = data.from_folders(cfg.pretrain, classes)
     paths, labels = split.paths, split.labels
     is_val = np.array([int(p.stem[:2], 16) % 10 == 0 for p in paths])  # stable ~10% by content hash
-    print(f"pretraining {cfg.arch}-{cfg.alpha}@{cfg.imgsz} on {len(classes)} classes, {len(paths)} images")
-    train = load([p for p, v in zip(paths, is_val) if not v], labels[~is_val], cfg.load_size, cfg.limit)
-    val = load([p for p, v in zip(paths, is_val) if v], labels[is_val], cfg.imgsz, cfg.limit)
-    model = build(ArchConfig(cfg.arch, cfg.alpha, cfg.imgsz, len(classes)))
-    history = fit(model, train, val, len(classes), cfg, cfg.pretrain_epochs)
+    print(f"pretraining {cfg.arch}-{cfg.alpha}@{spec.size} on {len(classes)} classes, {len(paths)} images")
+    train = load([p for p, v in zip(paths, is_val) if not v], labels[~is_val], round(spec.size * 1.15), cfg.limit)
+    val = load([p for p, v in zip(paths, is_val) if v], labels[is_val], spec.size, cfg.limit)
+    model = build(ArchConfig(cfg.arch, cfg.alpha, spec.size, len(classes)))
+    if cfg.pretrain_from:
+        print(f"continuing from {cfg.pretrain_from}")
+        backbone_of(model).load_weights(cfg.pretrain_from)
+    history = fit(model, train, val, len(classes), cfg, cfg.pretrain_epochs, spec)
     cfg.cache.mkdir(parents=True, exist_ok=True)
     backbone_of(model).save_weights(out)
     out.with_suffix(".json").write_text(json.dumps({"classes": classes, "history": history}, indent=1))
-    return out
-
-
-def with_other(splits: dict[str, data.Split], cfg: TrainConfig) -> dict[str, data.Split]:
-    """Append the `other` class: scenes from pretrain/ that are neither venues nor held out for OOD checks."""
-    k = len(splits["train"].classes)
-    classes = splits["train"].classes + [scope.OTHER]
-    rng = np.random.default_rng(cfg.seed)
-    extra: dict[str, list[Path]] = {"train": [], "val": []}
-    n_val = max(1, cfg.other_per_class // 4)
-    for name in scope.other_classes(cfg.pretrain):
-        files = data.image_files(cfg.pretrain / name)
-        files = [files[i] for i in rng.permutation(len(files))]
-        extra["train"] += files[: cfg.other_per_class]
-        extra["val"] += files[cfg.other_per_class : cfg.other_per_class + n_val]
-    out = {}
-    for name, split in splits.items():
-        add = extra.get(name, [])
-        out[name] = data.Split(split.paths + add, np.concatenate([split.labels, np.full(len(add), k, np.int32)]),
-                               classes)
     return out
 
 
@@ -115,7 +105,9 @@ def train(cfg: TrainConfig) -> dict:
     splits = data.dataset(cfg.data)
     use_other = cfg.other and cfg.pretrain is not None
     if use_other:
-        splits = with_other(splits, cfg)
+        splits = with_other(splits, cfg.pretrain, cfg.other_per_class, cfg.seed)
+    if cfg.extra and cfg.pretrain is not None:
+        splits = with_extra(splits, cfg.pretrain)
     classes = splits["train"].classes
     print("classes:", ", ".join(f"{c} ({n})" for c, n in zip(classes, splits["train"].counts())))
     model = build(ArchConfig(cfg.arch, cfg.alpha, cfg.imgsz, len(classes)))
@@ -125,7 +117,7 @@ def train(cfg: TrainConfig) -> dict:
     train_arr = load(splits["train"].paths, splits["train"].labels, cfg.load_size, cfg.limit)
     val_arr = load(splits["val"].paths, splits["val"].labels, cfg.imgsz, cfg.limit)
     test_arr = load(splits["test"].paths, splits["test"].labels, cfg.imgsz, cfg.limit)
-    history = fit(model, train_arr, val_arr, len(classes), cfg, cfg.epochs)
+    history = fit(model, train_arr, val_arr, len(classes), cfg, cfg.epochs, cfg.spec)
     cfg.cache.mkdir(parents=True, exist_ok=True)
     model.save(cfg.cache / f"{cfg.out.name}_trained.keras")  # kept if the export below fails; one per --out
     temperature = fit_temperature(logits_of(model, val_arr, cfg), val_arr.labels)
