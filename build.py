@@ -47,7 +47,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         pretrain_epochs=args.pretrain_epochs, pretrain_size=args.pretrain_size,
         pretrain_from=Path(args.pretrain_from) if args.pretrain_from else None,
         other=not args.no_other, extra=not args.no_extra, limit=args.limit,
-        balance=not args.no_balance, threshold=args.threshold,
+        balance=not args.no_balance, threshold=args.threshold, export_only=args.export_only,
         augment=AugmentConfig.off() if args.no_augment else AugmentConfig(
             crop_min_area=args.crop_min_area, flip=not args.no_flip, color=args.color, blur_p=args.blur_p,
             jpeg_p=args.jpeg_p, lowres_p=args.lowres_p),
@@ -119,6 +119,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--lowres-p", type=float, default=a.lowres_p, help="share of photos scaled down then up again")
     t.add_argument("--limit", type=int, default=0, help="at most N images per class and split (quick runs)")
     t.add_argument("--threshold", type=float, default=d.threshold, help="min calibrated probability to file a photo")
+    t.add_argument("--export-only", action="store_true",
+                   help="skip training: calibrate and export the model the last run with this --out saved")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="score the exported model on a dataset (and out-of-scope photos)")

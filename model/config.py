@@ -47,6 +47,7 @@ class TrainConfig:
     limit: int = 0  # at most this many images per class and split (0: all); for quick runs
     balance: bool = True  # class-weighted loss for small classes
     threshold: float = 0.7
+    export_only: bool = False  # skip training: export the model an earlier run with the same --out saved
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     cache: Path = field(default_factory=lambda: Path(os.environ.get("SNAPTAG_CACHE", ROOT / "runs")))
 

@@ -17,7 +17,8 @@ from model.tfenv import keras, tfjs_converter
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "model" / "tfjs_run.mjs"
-PARITY_TOLERANCE = 1e-3
+PARITY_TOLERANCE = 1e-3  # float32 graph in tfjs wasm vs TF: conversion and runtime only
+STORAGE_TOLERANCE = 5e-3  # shipped graph vs TF: adds fp16 rounding of the BN-folded weights the converter makes
 
 
 class ExportError(RuntimeError):
@@ -81,7 +82,7 @@ def run_tfjs(out_dir: Path, batch: np.ndarray, time_runs: int = 0) -> dict:
         return json.loads(outp.read_text())
 
 
-def check_parity(serving: keras.Model, out_dir: Path, batch: np.ndarray) -> Parity:
+def check_parity(serving: keras.Model, out_dir: Path, batch: np.ndarray, tolerance: float = PARITY_TOLERANCE) -> Parity:
     """Compare TF's outputs with tfjs-wasm's on the same inputs; raise ExportError beyond tolerance."""
     ref = serving.predict(batch, verbose=0)
     got = run_tfjs(out_dir, batch)
@@ -93,8 +94,8 @@ def check_parity(serving: keras.Model, out_dir: Path, batch: np.ndarray) -> Pari
             raise ExportError(f"exported graph has no output named {name!r}: {sorted(got['outputs'])}")
         diffs[name] = float(np.max(np.abs(np.asarray(got["outputs"][name]) - ref[name])))
     parity = Parity(diffs["probs"], diffs["embedding"], got["backend"], len(batch))
-    if parity.max_abs_diff_probs > PARITY_TOLERANCE:
+    if parity.max_abs_diff_probs > tolerance:
         raise ExportError(
-            f"tfjs wasm and TF disagree: max |probs diff| = {parity.max_abs_diff_probs:.2e} > {PARITY_TOLERANCE}"
+            f"tfjs wasm and TF disagree: max |probs diff| = {parity.max_abs_diff_probs:.2e} > {tolerance}"
         )
     return parity

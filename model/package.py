@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from app.mapping import ClassInfo, ClassMap, display_name
 from model import data
 from model.datacard import data_card
-from model.export import check_parity, export_tfjs, model_bytes, weights_bytes
+from model.export import STORAGE_TOLERANCE, check_parity, export_tfjs, model_bytes, weights_bytes
 from model.metrics import in_scope_report
 from model.tfenv import keras
 
@@ -39,8 +40,12 @@ def package(model: keras.Model, cfg: TrainConfig, classes: list[str], in_scope: 
     val, test = splits["val"], splits["test"]
     serving = export_tfjs(model, temperature, out)
     probe = data.normalise(val.images[:: max(1, len(val.images) // 16)][:16], cfg.spec)
-    parity = check_parity(serving, out, probe)
-    print(f"tfjs wasm parity on {parity.n} images: max |probs diff| {parity.max_abs_diff_probs:.2e}")
+    with tempfile.TemporaryDirectory() as tmp:  # the same (fp16-rounded) weights stored as float32
+        export_tfjs(model, temperature, Path(tmp), quantize="none")
+        parity = check_parity(serving, Path(tmp), probe)
+    shipped = check_parity(serving, out, probe, STORAGE_TOLERANCE)
+    print(f"tfjs wasm parity on {parity.n} images: max |probs diff| {parity.max_abs_diff_probs:.2e} "
+          f"(float32 graph), {shipped.max_abs_diff_probs:.2e} (shipped fp16 graph)")
 
     meta = metadata(cfg, classes, in_scope, temperature)
     cmap = ClassMap(tuple(ClassInfo(**c) for c in meta["classes"]), cfg.threshold)
@@ -49,6 +54,7 @@ def package(model: keras.Model, cfg: TrainConfig, classes: list[str], in_scope: 
     report = in_scope_report(test_probs["probs"], test.labels, cmap)
     meta["metrics"] = {"test": {k: v for k, v in report.items() if k != "reliability"}}
     meta["parity"] = asdict(parity)
+    meta["parity_shipped"] = asdict(shipped)
     meta["weights_bytes"] = weights_bytes(out)
     meta["model_bytes"] = model_bytes(out)
     meta["data_card"] = data_card([p for a in splits.values() for p in a.paths], cfg.data)

@@ -99,6 +99,14 @@ def logits_of(model: keras.Model, arrays: Arrays, cfg: TrainConfig) -> np.ndarra
     return model.predict(data.normalise(arrays.images, cfg.spec), batch_size=64, verbose=0)
 
 
+def load_trained(path: Path) -> tuple[keras.Model, dict]:
+    """The Keras model (and its training history) that an earlier `train` with the same --out saved."""
+    if not path.is_file():
+        raise data.DataError(f"--export-only: no trained model at {path}; run train without it first")
+    history = path.with_suffix(".history.json")
+    return keras.models.load_model(path), json.loads(history.read_text()) if history.is_file() else {}
+
+
 def train(cfg: TrainConfig) -> dict:
     """Fine-tune on cfg.data and export; returns the report (also written into the model's metadata)."""
     keras.utils.set_random_seed(cfg.seed)
@@ -110,16 +118,21 @@ def train(cfg: TrainConfig) -> dict:
         splits = with_extra(splits, cfg.pretrain)
     classes = splits["train"].classes
     print("classes:", ", ".join(f"{c} ({n})" for c, n in zip(classes, splits["train"].counts())))
-    model = build(ArchConfig(cfg.arch, cfg.alpha, cfg.imgsz, len(classes)))
-    if cfg.pretrain is not None and cfg.pretrain_epochs > 0:
-        backbone_of(model).load_weights(pretrain_backbone(cfg))
-        keras.utils.set_random_seed(cfg.seed)
     train_arr = load(splits["train"].paths, splits["train"].labels, cfg.load_size, cfg.limit)
     val_arr = load(splits["val"].paths, splits["val"].labels, cfg.imgsz, cfg.limit)
     test_arr = load(splits["test"].paths, splits["test"].labels, cfg.imgsz, cfg.limit)
-    history = fit(model, train_arr, val_arr, len(classes), cfg, cfg.epochs, cfg.spec)
-    cfg.cache.mkdir(parents=True, exist_ok=True)
-    model.save(cfg.cache / f"{cfg.out.name}_trained.keras")  # kept if the export below fails; one per --out
+    trained = cfg.cache / f"{cfg.out.name}_trained.keras"  # kept if the export fails; one per --out
+    if cfg.export_only:
+        model, history = load_trained(trained)
+    else:
+        model = build(ArchConfig(cfg.arch, cfg.alpha, cfg.imgsz, len(classes)))
+        if cfg.pretrain is not None and cfg.pretrain_epochs > 0:
+            backbone_of(model).load_weights(pretrain_backbone(cfg))
+            keras.utils.set_random_seed(cfg.seed)
+        history = fit(model, train_arr, val_arr, len(classes), cfg, cfg.epochs, cfg.spec)
+        cfg.cache.mkdir(parents=True, exist_ok=True)
+        model.save(trained)
+        trained.with_suffix(".history.json").write_text(json.dumps(history))
     temperature = fit_temperature(logits_of(model, val_arr, cfg), val_arr.labels)
     print(f"temperature (fit on val/): {temperature:.3f}")
 

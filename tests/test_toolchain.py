@@ -32,6 +32,7 @@ def test_train_exports_a_browser_model_with_metadata(tiny_model: Path):
     assert [c["in_scope"] for c in meta["classes"]] == [True, True, True, False]
     assert meta["input"] == {"size": 32, "resize": "squash", "mean": [127.5] * 3, "std": [127.5] * 3}
     assert meta["parity"]["max_abs_diff_probs"] <= 1e-3 and meta["parity"]["backend"] == "wasm"
+    assert meta["parity_shipped"]["max_abs_diff_probs"] <= 5e-3 and meta["parity_shipped"]["n"] > 0
     assert meta["threshold"] == 0.7 and meta["temperature"] > 0
     assert meta["weights_bytes"] == sum(p.stat().st_size for p in tiny_model.glob("*.bin"))
     assert 0.0 <= meta["metrics"]["test"]["top1"] <= 1.0
@@ -44,18 +45,21 @@ def test_train_exports_a_browser_model_with_metadata(tiny_model: Path):
             if "quantization" in w} == {"float16"}
 
 
-def test_parity_check_rejects_a_mismatching_graph(tiny_model: Path, tmp_path: Path):
-    from model.arch import ArchConfig, build, serving_model
-    from model.export import ExportError, check_parity
+def test_parity_check_passes_the_real_weights_and_rejects_changed_ones(tiny_model: Path):
+    from model.arch import serving_model
+    from model.export import STORAGE_TOLERANCE, ExportError, check_parity
+    from model.tfenv import keras
 
-    rng = np.random.default_rng(0)
-    model = build(ArchConfig(imgsz=32, num_classes=4))  # not the weights that were exported
-    head = model.get_layer("head").kernel
-    head.assign(rng.normal(0, 5, head.shape).astype("float32"))
-    other = serving_model(model)
-    x = rng.uniform(-1, 1, (4, 32, 32, 3)).astype("float32")
+    temperature = json.loads((tiny_model / "metadata.json").read_text())["temperature"]
+    model = keras.models.load_model(next((tiny_model / "cache").glob("*_trained.keras")))
+    for w in model.weights:  # what export_tfjs does before converting
+        w.assign(np.asarray(w.numpy(), np.float16).astype(w.dtype))
+    x = np.random.default_rng(0).uniform(-1, 1, (4, 32, 32, 3)).astype("float32")
+    check_parity(serving_model(model, temperature), tiny_model, x, STORAGE_TOLERANCE)
+    bias = model.get_layer("head").bias
+    bias.assign(bias.numpy() + np.array([2.0, 0.0, 0.0, -2.0], "float32"))  # not the weights that were exported
     with pytest.raises(ExportError, match="disagree"):
-        check_parity(other, tiny_model, x)
+        check_parity(serving_model(model, temperature), tiny_model, x, STORAGE_TOLERANCE)
 
 
 def test_evaluate_reports_and_plots(tiny_model: Path, tmp_path: Path):
@@ -74,6 +78,21 @@ def test_evaluate_reports_and_plots(tiny_model: Path, tmp_path: Path):
     assert rates == sorted(rates)  # a higher threshold never files more photos
     for png in ("confusion.png", "reliability.png", "training_curves.png"):
         assert (tmp_path / png).stat().st_size > 1000, png
+
+
+def test_export_only_reexports_the_saved_model_and_needs_one(tiny_model: Path, tmp_path: Path):
+    base = [sys.executable, "build.py", "train", "--data", str(CAFE), "--imgsz", "32", "--pretrain-epochs", "1",
+            "--limit", "6", "--seed", "3", "--export-only"]
+    env = {**os.environ, "SNAPTAG_CACHE": str(tiny_model / "cache")}
+    before = json.loads((tiny_model / "metadata.json").read_text())
+    proc = subprocess.run(base + ["--out", str(tiny_model)], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    after = json.loads((tiny_model / "metadata.json").read_text())
+    assert after["temperature"] == before["temperature"]
+    assert after["metrics"]["test"]["top1"] == before["metrics"]["test"]["top1"]
+    proc = subprocess.run(base + ["--out", str(tmp_path / "never_trained")], cwd=ROOT, capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode == 2 and "no trained model" in proc.stderr
 
 
 def test_train_rejects_a_folder_without_splits(tmp_path: Path):
