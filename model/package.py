@@ -59,7 +59,7 @@ def package(model: keras.Model, cfg: TrainConfig, classes: list[str], in_scope: 
     meta["model_bytes"] = model_bytes(out)
     meta["data_card"] = data_card([p for a in splits.values() for p in a.paths], cfg.data)
     meta["train_config"] = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()
-                            if k not in ("out", "cache")}
+                            if k not in ("out", "cache", "export_only")}
     (out / "metadata.json").write_text(json.dumps(meta, indent=1) + "\n")
     (out / "history.json").write_text(json.dumps(history) + "\n")
     _print_report(report, meta)
