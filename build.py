@@ -63,7 +63,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     ood = [Path(p) for p in args.ood or []]
     if args.ood_heldout:
         ood += [SHARED_DATA / "pretrain" / name for name in HELD_OUT]
-    evaluate(Path(args.model), Path(args.data), ood, Path(args.out), args.limit, args.ood_study)
+    fewshot = Path(args.fewshot) if args.fewshot else None
+    evaluate(Path(args.model), Path(args.data), ood, Path(args.out), args.limit, args.ood_study, fewshot)
     return 0
 
 
@@ -131,6 +132,9 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--limit", type=int, default=0, help="at most N photos per class / per --ood folder")
     e.add_argument("--ood-study", action="store_true",
                    help="compare out-of-scope rules at 5%% in-scope review on val (needs train/ and val/)")
+    e.add_argument("--fewshot", default=None,
+                   help="DIR with train/ and test/<class>/ of classes the model never saw: nearest-centroid "
+                        "accuracy of the embedding at 1/5/10 examples per class (teach mode's task)")
     e.add_argument("--model", default=str(ROOT / "model" / "cafe"))
     e.add_argument("--out", required=True, help="report JSON; PNGs are written beside it")
     e.set_defaults(func=cmd_evaluate)

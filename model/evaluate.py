@@ -10,7 +10,7 @@ import numpy as np
 
 from app.mapping import ClassMap
 from app.spec import PreprocessSpec
-from model import data, ood_study, plots
+from model import data, fewshot, ood_study, plots
 from model.export import run_tfjs
 from model.metrics import in_scope_report, ood_report, threshold_sweep
 
@@ -46,7 +46,7 @@ def ood_images(folders: list[Path], limit: int = 0) -> list[Path]:
 
 
 def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit: int = 0,
-             ood_study: bool = False) -> dict:
+             ood_study: bool = False, fewshot_dir: Path | None = None) -> dict:
     meta_path = model_dir / "metadata.json"
     if not meta_path.is_file():
         raise data.DataError(f"no exported model in {model_dir} (metadata.json missing)")
@@ -66,6 +66,8 @@ def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit:
         report["ood_review_rate"] = report["ood"]["ood_review_rate"]
         if ood_study:
             report["ood_study"] = run_study(model_dir, data_dir, spec, cmap, (probs, emb, labels), ood_out, limit)
+    if fewshot_dir is not None:
+        report["fewshot"] = run_fewshot(model_dir, fewshot_dir, spec, limit)
     report["threshold_sweep"] = threshold_sweep(probs, labels, cmap, None if ood_out is None else ood_out[0])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n")
@@ -92,4 +94,20 @@ def run_study(model_dir: Path, data_dir: Path, spec: PreprocessSpec, cmap: Class
     for name, r in result["rules"].items():
         print(f"  {name:<13} in-scope review {r['in_scope_review_rate']:.3f}  out-of-scope review "
               f"{r['ood_review_rate']:.3f}  AUROC {r['auroc']:.3f}")
+    return result
+
+
+def run_fewshot(model_dir: Path, root: Path, spec: PreprocessSpec, limit: int) -> dict:
+    """Nearest-centroid accuracy of the embedding on root/{train,test}/<class>/ (classes the model never saw)."""
+    if not all((root / s).is_dir() for s in ("train", "test")):
+        raise data.DataError(f"--fewshot {root} needs train/<class>/ and test/<class>/ folders")
+    embedded = {}
+    for name in ("train", "test"):
+        split = data.class_folder(root / name, data.class_folder(root / "train").classes)
+        keep = data.first_per_class(split.labels, limit)
+        embedded[name] = (outputs(model_dir, [split.paths[i] for i in keep], spec)[1], split.labels[keep])
+    result = fewshot.fewshot_report(embedded["train"], embedded["test"])
+    shots = "  ".join(f"{k}-shot {acc:.3f}" for k, acc in result["accuracy"].items())
+    print(f"few-shot on {result['classes']} unseen classes ({result['n']} photos, chance {result['chance']:.3f}): "
+          + shots)
     return result

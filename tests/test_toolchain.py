@@ -66,13 +66,16 @@ def test_evaluate_reports_and_plots(tiny_model: Path, tmp_path: Path):
     out = tmp_path / "report.json"
     ood = DATA / "pretrain" / "scene_volcano"
     proc = subprocess.run([sys.executable, "build.py", "evaluate", "--model", str(tiny_model), "--data", str(CAFE),
-                           "--ood", str(ood), "--out", str(out), "--limit", "5"],
+                           "--ood", str(ood), "--out", str(out), "--limit", "5",
+                           "--fewshot", str(DATA / "fewshot" / "clothing")],
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads(out.read_text())
     for key in ("top1", "review_rate", "ood_review_rate", "ece", "n", "per_class", "confusion", "threshold_sweep"):
         assert key in report, key
     assert report["n"] == 15 and report["ood"]["n"] == 5
+    assert report["fewshot"]["classes"] == 10 and report["fewshot"]["n"] == 50
+    assert set(report["fewshot"]["accuracy"]) == {"1", "5"}
     assert [row["threshold"] for row in report["threshold_sweep"]] == [0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
     rates = [row["review_rate"] for row in report["threshold_sweep"]]
     assert rates == sorted(rates)  # a higher threshold never files more photos
@@ -93,6 +96,13 @@ def test_export_only_reexports_the_saved_model_and_needs_one(tiny_model: Path, t
     proc = subprocess.run(base + ["--out", str(tmp_path / "never_trained")], cwd=ROOT, capture_output=True,
                           text=True, env=env)
     assert proc.returncode == 2 and "no trained model" in proc.stderr
+
+
+def test_evaluate_fewshot_needs_train_and_test_folders(tiny_model: Path, tmp_path: Path):
+    proc = subprocess.run([sys.executable, "build.py", "evaluate", "--model", str(tiny_model), "--data", str(CAFE),
+                           "--limit", "2", "--fewshot", str(CAFE / "test"), "--out", str(tmp_path / "r.json")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and "needs train/<class>/ and test/<class>/" in proc.stderr
 
 
 def test_train_rejects_a_folder_without_splits(tmp_path: Path):

@@ -1,0 +1,31 @@
+"""The teach-mode check of the embedding: nearest-centroid accuracy on unseen classes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.fewshot import fewshot_report, nearest_centroid_accuracy
+
+
+def _clusters(rng: np.random.Generator, n_per_class: int, spread: float) -> tuple[np.ndarray, np.ndarray]:
+    centres = np.eye(4, 16) * 5.0
+    labels = np.repeat(np.arange(4), n_per_class)
+    return centres[labels] + rng.normal(0, spread, (len(labels), 16)), labels
+
+
+def test_separable_classes_score_one_and_noise_scores_near_chance():
+    rng = np.random.default_rng(1)
+    train, test = _clusters(rng, 10, 0.3), _clusters(rng, 20, 0.3)
+    assert nearest_centroid_accuracy(*train, *test, shots=1) == 1.0
+    noise_train = (rng.normal(size=(40, 16)), train[1])
+    noise_test = (rng.normal(size=(80, 16)), test[1])
+    assert abs(nearest_centroid_accuracy(*noise_train, *noise_test, shots=5, repeats=50) - 0.25) < 0.08
+
+
+def test_report_skips_shots_larger_than_the_smallest_class():
+    rng = np.random.default_rng(2)
+    train, test = _clusters(rng, 6, 2.0), _clusters(rng, 5, 2.0)
+    report = fewshot_report(train, test)
+    assert report["classes"] == 4 and report["n"] == 20 and report["chance"] == 0.25
+    assert list(report["accuracy"]) == ["1", "5"]
+    assert report["accuracy"]["5"] >= report["accuracy"]["1"] > 0.25
