@@ -64,6 +64,8 @@ def fit(
 
 def _pretrain_key(cfg: TrainConfig) -> str:
     parts = [cfg.arch, cfg.alpha, cfg.imgsz, cfg.pretrain_epochs, cfg.seed, cfg.limit, asdict(cfg.augment)]
+    if cfg.pretrain_from and not cfg.pretrain_from.is_file():
+        raise data.DataError(f"--pretrain-from {cfg.pretrain_from}: no such backbone weights file")
     if cfg.pretrain_size or cfg.pretrain_from:  # older keys stay valid for the cached backbones
         start = hashlib.sha256(cfg.pretrain_from.read_bytes()).hexdigest() if cfg.pretrain_from else None
         parts += [cfg.pretrain_size, start]

@@ -105,6 +105,13 @@ def test_evaluate_fewshot_needs_train_and_test_folders(tiny_model: Path, tmp_pat
     assert proc.returncode == 2 and "needs train/<class>/ and test/<class>/" in proc.stderr
 
 
+def test_train_rejects_missing_backbone_weights(tmp_path: Path):
+    proc = subprocess.run([sys.executable, "build.py", "train", "--data", str(CAFE), "--out", str(tmp_path / "m"),
+                           "--limit", "2", "--pretrain-from", str(tmp_path / "nope.weights.h5")],
+                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "SNAPTAG_CACHE": str(tmp_path)})
+    assert proc.returncode == 2 and "no such backbone weights file" in proc.stderr
+
+
 def test_train_rejects_a_folder_without_splits(tmp_path: Path):
     (tmp_path / "cats").mkdir()
     proc = subprocess.run([sys.executable, "build.py", "train", "--data", str(tmp_path)], cwd=ROOT,
