@@ -11,6 +11,11 @@ from app.spec import PreprocessSpec
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def load_size(size: int) -> int:
+    """Images are loaded a little larger than the input, so that random crops keep detail."""
+    return round(size * 1.15)
+
+
 @dataclass(frozen=True)
 class AugmentConfig:
     crop_min_area: float = 0.45
@@ -58,7 +63,3 @@ class TrainConfig:
     @property
     def pretrain_spec(self) -> PreprocessSpec:
         return PreprocessSpec(size=self.pretrain_size or self.imgsz)
-
-    @property
-    def load_size(self) -> int:
-        return round(self.imgsz * 1.15)

@@ -27,8 +27,8 @@ def outputs(model_dir: Path, paths: list[Path], spec: PreprocessSpec) -> tuple[n
     return np.concatenate(probs), np.concatenate(emb)
 
 
-def labelled(root: Path, cmap: ClassMap, limit: int) -> tuple[list[Path], np.ndarray]:
-    split = data.class_folder(root, cmap.ids)
+def labelled(root: Path, classes: list[str], limit: int) -> tuple[list[Path], np.ndarray]:
+    split = data.class_folder(root, classes)
     keep = data.first_per_class(split.labels, limit)
     return [split.paths[i] for i in keep], split.labels[keep]
 
@@ -53,7 +53,7 @@ def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit:
     meta = json.loads(meta_path.read_text())
     spec, cmap = PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta)
     root = data_dir / "test" if (data_dir / "test").is_dir() else data_dir
-    paths, labels = labelled(root, cmap, limit)
+    paths, labels = labelled(root, cmap.ids, limit)
     print(f"evaluating {model_dir} on {len(paths)} photos from {root}")
     probs, emb = outputs(model_dir, paths, spec)
     report = {"model": str(model_dir), "data": str(root), **in_scope_report(probs, labels, cmap)}
@@ -87,7 +87,7 @@ def run_study(model_dir: Path, data_dir: Path, spec: PreprocessSpec, cmap: Class
         raise data.DataError("--ood-study needs a dataset root with train/ and val/ (for centroids and thresholds)")
     splits = {}
     for name in ("train", "val"):
-        paths, labels = labelled(data_dir / name, cmap, limit)
+        paths, labels = labelled(data_dir / name, cmap.ids, limit)
         splits[name] = (*outputs(model_dir, paths, spec), labels)
     in_scope = np.array([c.in_scope for c in cmap.classes])
     result = ood_study.study(splits["train"], splits["val"], test, ood, in_scope)
@@ -101,11 +101,11 @@ def run_fewshot(model_dir: Path, root: Path, spec: PreprocessSpec, limit: int) -
     """Nearest-centroid accuracy of the embedding on root/{train,test}/<class>/ (classes the model never saw)."""
     if not all((root / s).is_dir() for s in ("train", "test")):
         raise data.DataError(f"--fewshot {root} needs train/<class>/ and test/<class>/ folders")
+    classes = data.class_folder(root / "train").classes
     embedded = {}
     for name in ("train", "test"):
-        split = data.class_folder(root / name, data.class_folder(root / "train").classes)
-        keep = data.first_per_class(split.labels, limit)
-        embedded[name] = (outputs(model_dir, [split.paths[i] for i in keep], spec)[1], split.labels[keep])
+        paths, labels = labelled(root / name, classes, limit)
+        embedded[name] = (outputs(model_dir, paths, spec)[1], labels)
     result = fewshot.fewshot_report(embedded["train"], embedded["test"])
     shots = "  ".join(f"{k}-shot {acc:.3f}" for k, acc in result["accuracy"].items())
     print(f"few-shot on {result['classes']} unseen classes ({result['n']} photos, chance {result['chance']:.3f}): "

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.export import weights_bytes
 from model.tfenv import tfjs_converter
 
 
@@ -36,7 +37,7 @@ def requantize(src: Path, dst: Path, dtype: str) -> int:
     for extra in ("metadata.json", "history.json"):
         if (src / extra).is_file():
             shutil.copy(src / extra, dst / extra)
-    return sum(p.stat().st_size for p in dst.glob("*.bin"))
+    return weights_bytes(dst)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from model import data, scope
 from model.arch import ArchConfig, backbone_of, build
 from model.augment import eval_dataset, train_dataset
 from model.calibrate import fit_temperature
-from model.config import TrainConfig
+from model.config import TrainConfig, load_size
 from model.splits import with_extra, with_other
 from model.tfenv import keras
 
@@ -84,7 +84,7 @@ def pretrain_backbone(cfg: TrainConfig) -> Path:
     paths, labels = split.paths, split.labels
     is_val = np.array([int(p.stem[:2], 16) % 10 == 0 for p in paths])  # stable ~10% by content hash
     print(f"pretraining {cfg.arch}-{cfg.alpha}@{spec.size} on {len(classes)} classes, {len(paths)} images")
-    train = load([p for p, v in zip(paths, is_val) if not v], labels[~is_val], round(spec.size * 1.15), cfg.limit)
+    train = load([p for p, v in zip(paths, is_val) if not v], labels[~is_val], load_size(spec.size), cfg.limit)
     val = load([p for p, v in zip(paths, is_val) if v], labels[is_val], spec.size, cfg.limit)
     model = build(ArchConfig(cfg.arch, cfg.alpha, spec.size, len(classes)))
     if cfg.pretrain_from:
@@ -120,7 +120,7 @@ def train(cfg: TrainConfig) -> dict:
         splits = with_extra(splits, cfg.pretrain)
     classes = splits["train"].classes
     print("classes:", ", ".join(f"{c} ({n})" for c, n in zip(classes, splits["train"].counts())))
-    train_arr = load(splits["train"].paths, splits["train"].labels, cfg.load_size, cfg.limit)
+    train_arr = load(splits["train"].paths, splits["train"].labels, load_size(cfg.imgsz), cfg.limit)
     val_arr = load(splits["val"].paths, splits["val"].labels, cfg.imgsz, cfg.limit)
     test_arr = load(splits["test"].paths, splits["test"].labels, cfg.imgsz, cfg.limit)
     trained = cfg.cache / f"{cfg.out.name}_trained.keras"  # kept if the export fails; one per --out

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from tools.browser import open_page, wait_ready
+from tools.browser import launch, open_page, wait_ready
 from tools.serve import serving
 from tools.site import build_site
 
@@ -86,8 +86,6 @@ def infer_times(page, path: Path, runs: int) -> list[float]:
 
 def bench(root: Path, out: Path) -> dict:
     from playwright.sync_api import sync_playwright
-
-    from tools.browser import launch
 
     build_site(root, root / "dist")
     meta = json.loads((root / "dist" / "model" / "metadata.json").read_text())

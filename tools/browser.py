@@ -18,6 +18,7 @@ def launch(playwright):
         raise FileNotFoundError(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (or set SNAPTAG_CHROMIUM)")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
+
 CARDS = "[...document.querySelectorAll('[data-result]')]"
 ALL_SETTLED = CARDS + ".length >= {n} && " + CARDS + ".every(e => ['done', 'error'].includes(e.dataset.status))"
 
