@@ -14,10 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.errors import UserError
+
 ROOT = Path(__file__).resolve().parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
-# Errors that mean "your input or setup is wrong", printed without a traceback.
-USER_ERRORS = {"DataError", "ExportError", "BuildError", "SpecError", "MappingError", "BenchError"}
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -151,9 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
-    except Exception as err:  # noqa: BLE001  user-facing errors get one clear line, bugs a traceback
-        if type(err).__name__ not in USER_ERRORS:
-            raise
+    except UserError as err:  # bad input or setup: one clear line; a bug still gets its traceback
         print(f"error: {err}", file=sys.stderr)
         return 2
 

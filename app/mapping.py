@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.errors import UserError
+
 REVIEW = "review"
 
 
-class MappingError(ValueError):
+class MappingError(UserError, ValueError):
     pass
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app import intake
+from app.errors import UserError
 from app.mapping import REVIEW, ClassMap, Decision
 
 QUEUED, WORKING, DONE, ERROR = "queued", "working", "done", "error"
 
 
-class QueueError(ValueError):
+class QueueError(UserError, ValueError):
     pass
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.errors import UserError
+
 RESIZE_MODES = ("squash",)
 
 
-class SpecError(ValueError):
+class SpecError(UserError, ValueError):
     pass
 
 

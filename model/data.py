@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from app.errors import UserError
 from app.spec import PreprocessSpec
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
 SPLITS = ("train", "val", "test")
 
 
-class DataError(ValueError):
+class DataError(UserError, ValueError):
     pass
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.errors import UserError
 from model.arch import serving_model
 from model.tfenv import keras, tfjs_converter
 
@@ -21,7 +22,7 @@ PARITY_TOLERANCE = 1e-3  # float32 graph in tfjs wasm vs TF: conversion and runt
 STORAGE_TOLERANCE = 5e-3  # shipped graph vs TF: adds fp16 rounding of the BN-folded weights the converter makes
 
 
-class ExportError(RuntimeError):
+class ExportError(UserError, RuntimeError):
     pass
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from app.errors import UserError
 from tools.browser import launch, open_page, wait_ready
 from tools.serve import serving
 from tools.site import build_site
@@ -40,7 +41,7 @@ PROBES = """() => {
 }"""
 
 
-class BenchError(RuntimeError):
+class BenchError(UserError, RuntimeError):
     pass
 
 

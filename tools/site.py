@@ -10,6 +10,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.errors import UserError
+
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 TFJS_FILES = {
     "@tensorflow/tfjs-core/dist/tf-core.min.js": "tf-core.min.js",
@@ -23,7 +25,7 @@ SITE_FILES = ("index.html", "pyscript.toml")
 MODEL_FILES = ("model.json", "metadata.json")
 
 
-class BuildError(RuntimeError):
+class BuildError(UserError, RuntimeError):
     pass
 
 
