@@ -63,7 +63,9 @@ def fit(
 
 
 def _pretrain_key(cfg: TrainConfig) -> str:
-    parts = [cfg.arch, cfg.alpha, cfg.imgsz, cfg.pretrain_epochs, cfg.seed, cfg.limit, asdict(cfg.augment)]
+    """What the backbone's weights depend on; the fine-tuning size does not count once --pretrain-size is set."""
+    size = cfg.pretrain_spec.size
+    parts = [cfg.arch, cfg.alpha, size, cfg.pretrain_epochs, cfg.seed, cfg.limit, asdict(cfg.augment)]
     if cfg.pretrain_from and not cfg.pretrain_from.is_file():
         raise data.DataError(f"--pretrain-from {cfg.pretrain_from}: no such backbone weights file")
     if cfg.pretrain_size or cfg.pretrain_from:  # older keys stay valid for the cached backbones

@@ -117,3 +117,15 @@ def test_train_rejects_a_folder_without_splits(tmp_path: Path):
     proc = subprocess.run([sys.executable, "build.py", "train", "--data", str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode != 0 and "train/" in proc.stderr
+
+
+def test_backbone_cache_key_ignores_the_finetuning_size_once_pretraining_has_its_own(tmp_path: Path):
+    from model.config import TrainConfig
+    from model.train import _pretrain_key
+
+    def key(imgsz: int, pretrain_size: int) -> str:
+        return _pretrain_key(TrainConfig(data=CAFE, out=tmp_path, imgsz=imgsz, pretrain=DATA / "pretrain",
+                                         pretrain_size=pretrain_size))
+
+    assert key(112, 96) == key(128, 96)  # same backbone: fine-tuning at 128 reuses it
+    assert key(112, 96) != key(112, 112) and key(112, 0) != key(128, 0)
