@@ -71,7 +71,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from tools.bench import bench
 
-    bench(ROOT, Path(args.out))
+    bench(ROOT, Path(args.out), Path(args.model) if args.model else None)
     return 0
 
 
@@ -141,6 +141,7 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="measure the built site in headless Chromium")
     b.add_argument("--out", required=True, help="JSON file for the numbers")
+    b.add_argument("--model", help="an exported model folder to bench instead of model/cafe (dist/ is left alone)")
     b.set_defaults(func=cmd_bench)
     return p
 

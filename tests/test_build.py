@@ -71,3 +71,20 @@ def test_build_without_node_says_so(tmp_path: Path):
                           env={"PATH": str(bin_dir), "HOME": str(tmp_path)})
     assert proc.returncode == 2, proc.stderr
     assert "Node.js and npm are needed" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_build_can_ship_another_exported_model(tmp_path: Path):
+    other = tmp_path / "other_model"
+    shutil.copytree(ROOT / "model" / "cafe", other)
+    meta = json.loads((other / "metadata.json").read_text())
+    meta["threshold"] = 0.55
+    (other / "metadata.json").write_text(json.dumps(meta))
+    built = build_site(ROOT, tmp_path / "dist", other)
+    assert json.loads((tmp_path / "dist" / "model" / "metadata.json").read_text())["threshold"] == 0.55
+    assert built.copied > 0 and (tmp_path / "dist" / "model" / "model.json").is_file()
+    try:
+        build_site(ROOT, tmp_path / "dist2", tmp_path / "empty")
+    except BuildError as err:
+        assert str(tmp_path / "empty") in str(err)
+    else:
+        raise AssertionError("a folder without a model was accepted")

@@ -85,13 +85,21 @@ def infer_times(page, path: Path, runs: int) -> list[float]:
     }""", [b64, runs])
 
 
-def bench(root: Path, out: Path) -> dict:
+def bench(root: Path, out: Path, model: Path | None = None) -> dict:
+    """`model`: bench another exported model (built into a temporary site; dist/ is left alone)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dist = Path(tmp) / "dist" if model else root / "dist"
+        build_site(root, dist, model)
+        return _bench(dist, out, Path(tmp))
+
+
+def _bench(dist: Path, out: Path, tmp: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
-    build_site(root, root / "dist")
-    meta = json.loads((root / "dist" / "model" / "metadata.json").read_text())
-    result: dict = {"model_bytes": meta["model_bytes"], "weights_bytes": meta["weights_bytes"]}
-    with serving(root / "dist") as server, sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
+    meta = json.loads((dist / "model" / "metadata.json").read_text())
+    result: dict = {"arch": meta.get("arch"), "model_bytes": meta["model_bytes"],
+                    "weights_bytes": meta["weights_bytes"]}
+    with serving(dist) as server, sync_playwright() as pw:
         browser = launch(pw)
         s = open_page(browser, server.url)
         wait_ready(s.page)
@@ -110,7 +118,7 @@ def bench(root: Path, out: Path) -> dict:
         result |= {"backend": info["backend"], "simd": info["simd"], "threads": info["threads"]}
         infer = infer_times(s.page, photos(1)[0], 105)[5:]
         result["infer_ms_median"] = statistics.median(infer)
-        big = big_photo(Path(tmp))
+        big = big_photo(tmp)
         result["photo_12mp_ms_median"] = statistics.median(upload_and_time(s.page, [big]) for _ in range(5))
         s.page.evaluate("() => { const b = window.__bench; b.maxGap = 0; b.longTasks = 0; b.watching = true; }")
         upload_and_time(s.page, photos(20))

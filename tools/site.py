@@ -54,13 +54,13 @@ def ensure_node_modules(root: Path) -> Path:
     return modules
 
 
-def plan(root: Path) -> dict[str, Path]:
-    """dist-relative path -> source file."""
+def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
+    """dist-relative path -> source file. `model`: an exported model folder other than model/cafe."""
     modules = ensure_node_modules(root)
     files: dict[str, Path] = {name: root / name for name in SITE_FILES}
     files |= {f"app/{p.name}": p for p in sorted((root / "app").glob("*.py"))}
     files |= {f"worker/{p.name}": p for p in sorted((root / "worker").glob("*.js"))}
-    model = root / "model" / "cafe"
+    model = model or root / "model" / "cafe"
     missing = [n for n in MODEL_FILES if not (model / n).exists()]
     if missing or not list(model.glob("*.bin")):
         raise BuildError(f"no exported model in {model}: run `python build.py train --data DIR` first")
@@ -93,8 +93,8 @@ def service_worker(precache: list[str], version: str) -> str:
     return template.replace("__VERSION__", version).replace("__PRECACHE__", json.dumps(precache, indent=1))
 
 
-def build_site(root: Path, dist: Path) -> BuildResult:
-    files = plan(root)
+def build_site(root: Path, dist: Path, model: Path | None = None) -> BuildResult:
+    files = plan(root, model)
     dist.mkdir(parents=True, exist_ok=True)
     copied = 0
     for rel, src in files.items():
