@@ -47,7 +47,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         pretrain_epochs=args.pretrain_epochs, pretrain_size=args.pretrain_size,
         pretrain_from=Path(args.pretrain_from) if args.pretrain_from else None,
         other=not args.no_other, extra=not args.no_extra, limit=args.limit,
-        balance=not args.no_balance, ema=args.ema, threshold=args.threshold, export_only=args.export_only,
+        balance=not args.no_balance, threshold=args.threshold, export_only=args.export_only,
         augment=AugmentConfig.off() if args.no_augment else AugmentConfig(
             crop_min_area=args.crop_min_area, flip=not args.no_flip, color=args.color, blur_p=args.blur_p,
             jpeg_p=args.jpeg_p, lowres_p=args.lowres_p),
@@ -110,8 +110,6 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--no-extra", action="store_true",
                    help="no pretrain/ examples of the dataset's own classes (model/scope.py EXTRA)")
     t.add_argument("--no-balance", action="store_true", help="no class weights for small classes")
-    t.add_argument("--ema", type=float, default=d.ema,
-                   help="fine-tuning ends with a moving average of its weights, this momentum (0: off)")
     t.add_argument("--no-augment", action="store_true", help="none of the augmentations below")
     a = d.augment
     t.add_argument("--crop-min-area", type=float, default=a.crop_min_area, help="random crops keep >= this area")

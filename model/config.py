@@ -51,7 +51,6 @@ class TrainConfig:
     extra: bool = True  # add pretrain/ examples of the dataset's own classes (model/scope.py EXTRA) to train/
     limit: int = 0  # at most this many images per class and split (0: all); for quick runs
     balance: bool = True  # class-weighted loss for small classes
-    ema: float = 0.0  # fine-tuning keeps an exponential moving average of the weights (momentum; 0: off)
     threshold: float = 0.7
     export_only: bool = False  # skip training: export the model an earlier run with the same --out saved
     augment: AugmentConfig = field(default_factory=AugmentConfig)

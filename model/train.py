@@ -44,9 +44,8 @@ def sample_weights(labels: np.ndarray, num_classes: int, balance: bool) -> np.nd
 
 def fit(
     model: keras.Model, train: Arrays, val: Arrays, num_classes: int, cfg: TrainConfig, epochs: int,
-    spec: PreprocessSpec, ema: float = 0.0,
+    spec: PreprocessSpec,
 ) -> dict:
-    """Train in place; with `ema` the model ends with the moving average of its weights."""
     weights = sample_weights(train.labels, num_classes, cfg.balance)
     train_ds = train_dataset(train.images, train.labels, weights, num_classes, spec, cfg.augment, cfg.batch, cfg.seed)
     val_ds = eval_dataset(val.images, val.labels, num_classes, spec)
@@ -55,7 +54,7 @@ def fit(
         cfg.lr * 0.1, steps, alpha=0.01, warmup_target=cfg.lr, warmup_steps=max(1, steps // 20)
     )
     model.compile(
-        optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4, use_ema=ema > 0, ema_momentum=ema or 0.99),
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
         loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1),
         metrics=["accuracy"],
     )
@@ -134,7 +133,7 @@ def train(cfg: TrainConfig) -> dict:
         if cfg.pretrain is not None and cfg.pretrain_epochs > 0:
             backbone_of(model).load_weights(pretrain_backbone(cfg))
             keras.utils.set_random_seed(cfg.seed)
-        history = fit(model, train_arr, val_arr, len(classes), cfg, cfg.epochs, cfg.spec, cfg.ema)
+        history = fit(model, train_arr, val_arr, len(classes), cfg, cfg.epochs, cfg.spec)
         cfg.cache.mkdir(parents=True, exist_ok=True)
         model.save(trained)
         trained.with_suffix(".history.json").write_text(json.dumps(history))
