@@ -105,7 +105,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--pretrain-epochs", type=int, default=d.pretrain_epochs)
     t.add_argument("--pretrain-size", type=int, default=d.pretrain_size,
                    help="input side while pretraining (0: --imgsz); smaller is faster")
-    t.add_argument("--pretrain-from", default=None, help="backbone .weights.h5 to continue pretraining from")
+    t.add_argument("--pretrain-from", default=None,
+                   help="backbone .weights.h5 to continue pretraining from (--pretrain-epochs 0: fine-tune from it)")
     t.add_argument("--no-other", action="store_true", help="no explicit out-of-scope class")
     t.add_argument("--no-extra", action="store_true",
                    help="no pretrain/ examples of the dataset's own classes (model/scope.py EXTRA)")

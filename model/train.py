@@ -66,12 +66,22 @@ def _pretrain_key(cfg: TrainConfig) -> str:
     """What the backbone's weights depend on; the fine-tuning size does not count once --pretrain-size is set."""
     size = cfg.pretrain_spec.size
     parts = [cfg.arch, cfg.alpha, size, cfg.pretrain_epochs, cfg.seed, cfg.limit, asdict(cfg.augment)]
-    if cfg.pretrain_from and not cfg.pretrain_from.is_file():
-        raise data.DataError(f"--pretrain-from {cfg.pretrain_from}: no such backbone weights file")
     if cfg.pretrain_size or cfg.pretrain_from:  # older keys stay valid for the cached backbones
         start = hashlib.sha256(cfg.pretrain_from.read_bytes()).hexdigest() if cfg.pretrain_from else None
         parts += [cfg.pretrain_size, start]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def backbone_weights(cfg: TrainConfig) -> Path | None:
+    """The backbone fine-tuning starts from: --pretrain-from as is (with --pretrain-epochs 0), a pretrained
+    (cached) one, or None (from scratch)."""
+    if cfg.pretrain_from and not cfg.pretrain_from.is_file():
+        raise data.DataError(f"--pretrain-from {cfg.pretrain_from}: no such backbone weights file")
+    if cfg.pretrain_from and cfg.pretrain_epochs == 0:
+        return cfg.pretrain_from
+    if cfg.pretrain is not None and cfg.pretrain_epochs > 0:
+        return pretrain_backbone(cfg)
+    return None
 
 
 def pretrain_backbone(cfg: TrainConfig) -> Path:
@@ -130,8 +140,10 @@ def train(cfg: TrainConfig) -> dict:
         model, history = load_trained(trained)
     else:
         model = build(ArchConfig(cfg.arch, cfg.alpha, cfg.imgsz, len(classes)))
-        if cfg.pretrain is not None and cfg.pretrain_epochs > 0:
-            backbone_of(model).load_weights(pretrain_backbone(cfg))
+        start = backbone_weights(cfg)
+        if start:
+            print(f"fine-tuning from backbone {start}")
+            backbone_of(model).load_weights(start)
             keras.utils.set_random_seed(cfg.seed)
         history = fit(model, train_arr, val_arr, len(classes), cfg, cfg.epochs, cfg.spec)
         cfg.cache.mkdir(parents=True, exist_ok=True)

@@ -129,3 +129,14 @@ def test_backbone_cache_key_ignores_the_finetuning_size_once_pretraining_has_its
 
     assert key(112, 96) == key(128, 96)  # same backbone: fine-tuning at 128 reuses it
     assert key(112, 96) != key(112, 112) and key(112, 0) != key(128, 0)
+
+
+def test_pretrain_epochs_zero_fine_tunes_from_the_given_backbone_as_is(tmp_path: Path):
+    from model.config import TrainConfig
+    from model.train import backbone_weights
+
+    weights = tmp_path / "backbone.weights.h5"
+    weights.write_bytes(b"weights")
+    cfg = TrainConfig(data=CAFE, out=tmp_path, pretrain=DATA / "pretrain", pretrain_epochs=0, pretrain_from=weights)
+    assert backbone_weights(cfg) == weights  # no pretraining run, no cache lookup
+    assert backbone_weights(TrainConfig(data=CAFE, out=tmp_path, pretrain=DATA / "pretrain", pretrain_epochs=0)) is None
