@@ -88,3 +88,14 @@ def test_build_can_ship_another_exported_model(tmp_path: Path):
         assert str(tmp_path / "empty") in str(err)
     else:
         raise AssertionError("a folder without a model was accepted")
+
+
+def test_bench_without_chromium_says_so(tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "build.py", "bench", "--out", str(tmp_path / "b.json")], cwd=ROOT,
+                          capture_output=True, text=True, env={**os.environ, "SNAPTAG_CHROMIUM": str(tmp_path / "no")})
+    assert proc.returncode == 2, proc.stderr
+    assert "no Chromium at" in proc.stderr and "Traceback" not in proc.stderr

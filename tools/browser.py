@@ -8,14 +8,20 @@ from dataclasses import dataclass, field
 
 from playwright.sync_api import BrowserContext, Page
 
+from app.errors import UserError
+
 CHROMIUM = os.environ.get("SNAPTAG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+class BrowserError(UserError, FileNotFoundError):
+    pass
+
+
 def launch(playwright):
     if not os.path.exists(CHROMIUM):
-        raise FileNotFoundError(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (or set SNAPTAG_CHROMIUM)")
+        raise BrowserError(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (or set SNAPTAG_CHROMIUM)")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
