@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from app.errors import UserError
 
-RESIZE_MODES = ("squash",)
+RESIZE_MODES = ("squash", "crop")  # crop: the centred square of the photo, then resized
 
 
 class SpecError(UserError, ValueError):
@@ -20,7 +20,7 @@ class SpecError(UserError, ValueError):
 @dataclass(frozen=True)
 class PreprocessSpec:
     size: int  # square input side, pixels
-    resize: str = "squash"  # whole image scaled to size x size, aspect ratio not kept
+    resize: str = "squash"  # "squash": whole image scaled to size x size; "crop": centred square, scaled
     mean: tuple[float, float, float] = (127.5, 127.5, 127.5)
     std: tuple[float, float, float] = (127.5, 127.5, 127.5)
 

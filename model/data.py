@@ -1,11 +1,13 @@
 """Image folders in, arrays out (CPython: Pillow + numpy).
 
-A dataset root holds train/ val/ test/, each with one sub-folder per class; a "class folder" is just
-<class>/ sub-folders. `reference_input` is the CPython twin of the worker's preprocessing.
+A dataset root holds train/ val/ test/, each with one sub-folder per class, or just <class>/ sub-folders (then
+split here, by content hash); a "class folder" is <class>/ sub-folders. `reference_input` is the CPython twin
+of the worker's preprocessing.
 """
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,14 +77,43 @@ def from_folders(folder: Path, names: list[str], classes: list[str] | None = Non
 
 
 def dataset(root: Path) -> dict[str, Split]:
-    """train/val/test of a dataset root; every split uses the classes of train/."""
+    """train/val/test of a dataset root; every split uses the classes of train/.
+
+    A root with only <class>/ folders (no train/ val/ test/) is split here: each photo by its content hash, about
+    80/10/10, so the same photo always lands in the same split; a class of 3 or more photos gets at least one
+    in val/ and test/."""
     root = Path(root)
-    missing = [s for s in SPLITS if not (root / s).is_dir()]
+    present = [s for s in SPLITS if (root / s).is_dir()]
+    if not present and root.is_dir():
+        return split_flat(class_folder(root))
+    missing = [s for s in SPLITS if s not in present]
     if missing:
-        expected = f"{root}/{{train,val,test}}/<class>/"
+        expected = f"{root}/{{train,val,test}}/<class>/ or {root}/<class>/"
         raise DataError(f"{root} lacks {', '.join(s + '/' for s in missing)} (expected {expected})")
     train = class_folder(root / "train")
     return {"train": train, **{s: class_folder(root / s, train.classes) for s in ("val", "test")}}
+
+
+def content_hash(path: Path) -> str:
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+
+
+def split_flat(split: Split) -> dict[str, Split]:
+    """Deterministic train/val/test of one Split: hash bucket 0 -> test, 1 -> val, others -> train."""
+    hashes = [content_hash(p) for p in split.paths]
+    bucket = np.array([int(h, 16) % 10 for h in hashes])
+    assign = np.where(bucket == 0, 2, np.where(bucket == 1, 1, 0))
+    for k in range(len(split.classes)):
+        members = sorted(np.flatnonzero(split.labels == k), key=lambda i: hashes[i])
+        for target in (2, 1):  # a class of 3+ photos gets a test and a val photo, taken from train
+            if len(members) >= 3 and not (assign[members] == target).any():
+                spare = [i for i in members if assign[i] == 0]
+                assign[spare[0]] = target
+    out = {}
+    for code, name in enumerate(SPLITS):
+        keep = np.flatnonzero(assign == code)
+        out[name] = Split([split.paths[i] for i in keep], split.labels[keep], split.classes)
+    return out
 
 
 def open_rgb(path: Path) -> Image.Image:
@@ -90,14 +121,24 @@ def open_rgb(path: Path) -> Image.Image:
         return ImageOps.exif_transpose(raw).convert("RGB")
 
 
-def load_resized(path: Path, size: int) -> np.ndarray:
-    """Decode with EXIF orientation, squash-resize to size x size (bilinear, antialiased), uint8 HWC."""
-    return np.asarray(open_rgb(path).resize((size, size), Image.Resampling.BILINEAR), dtype=np.uint8)
+def centre_square(width: int, height: int) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the largest centred square: what `crop` keeps (the worker's twin)."""
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    return left, top, left + side, top + side
 
 
-def load_many(paths: list[Path], size: int, workers: int = 4) -> np.ndarray:
+def load_resized(path: Path, size: int, resize: str = "squash") -> np.ndarray:
+    """Decode with EXIF orientation, resize to size x size (bilinear, antialiased), uint8 HWC.
+    `resize`: "squash" scales the whole photo, "crop" its centred square."""
+    image = open_rgb(path)
+    box = centre_square(*image.size) if resize == "crop" else None
+    return np.asarray(image.resize((size, size), Image.Resampling.BILINEAR, box=box), dtype=np.uint8)
+
+
+def load_many(paths: list[Path], size: int, resize: str = "squash", workers: int = 4) -> np.ndarray:
     with ThreadPoolExecutor(workers) as pool:
-        return np.stack(list(pool.map(lambda p: load_resized(p, size), paths)))
+        return np.stack(list(pool.map(lambda p: load_resized(p, size, resize), paths)))
 
 
 def normalise(images: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
@@ -107,4 +148,4 @@ def normalise(images: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
 
 def reference_input(paths: list[Path], spec: PreprocessSpec) -> np.ndarray:
     """Exactly the model input the app builds for these files: NHWC float32."""
-    return normalise(load_many(paths, spec.size), spec)
+    return normalise(load_many(paths, spec.size, spec.resize), spec)

@@ -35,7 +35,8 @@ def test_spec_from_metadata_round_trips():
     assert PreprocessSpec.from_metadata({"input": spec.to_dict()}) == spec
 
 
-@pytest.mark.parametrize("bad", [{}, {"input": {}}, {"input": {"size": 8}}, {"input": {"size": 112, "resize": "crop"}},
+@pytest.mark.parametrize("bad", [{}, {"input": {}}, {"input": {"size": 8}},
+                                 {"input": {"size": 112, "resize": "letterbox"}},
                                  {"input": {"size": 112, "std": [0, 1, 1]}}])
 def test_spec_rejects_bad_metadata(bad):
     with pytest.raises(SpecError):

@@ -47,3 +47,31 @@ def test_reference_input_applies_exif_orientation_and_the_spec(tmp_path: Path):
     assert -1.0 <= x.min() and x.max() <= 1.0
     top, bottom = x[0, :4].mean(axis=(0, 1)), x[0, -4:].mean(axis=(0, 1))
     assert top[0] > 0.5 > bottom[0] and bottom[2] > 0.5 > top[2]  # red on top, blue below after rotation
+
+
+def test_a_flat_class_folder_is_split_by_content_hash_the_same_way_every_time(tmp_path: Path):
+    for name, n in (("menus", 12), ("tiny", 3), ("single", 1)):
+        (tmp_path / name).mkdir()
+        for i, photo in enumerate(sorted((CAFE / "train" / "menu").glob("*.jpg"))[:n]):
+            (tmp_path / name / f"{i}.jpg").write_bytes(photo.read_bytes())
+    splits = data.dataset(tmp_path)
+    assert splits["train"].classes == ["menus", "single", "tiny"]
+    assert [sum(s.counts()[0] for s in splits.values()), splits["train"].counts()[1]] == [12, 1]
+    assert all(splits[s].counts()[2] == 1 for s in data.SPLITS)  # 3 photos: one each
+    assert splits["val"].counts()[0] >= 1 and splits["test"].counts()[0] >= 1
+    again = data.dataset(tmp_path)
+    assert all(again[s].paths == splits[s].paths for s in data.SPLITS)
+    (tmp_path / "menus" / "0.jpg").rename(tmp_path / "menus" / "renamed.jpg")  # the name plays no part
+    moved = data.dataset(tmp_path)
+    assert [len(moved[s]) for s in data.SPLITS] == [len(splits[s]) for s in data.SPLITS]
+
+
+def test_crop_keeps_the_centred_square(tmp_path: Path):
+    im = Image.new("RGB", (60, 20), (255, 0, 0))
+    im.paste((0, 255, 0), (20, 0, 40, 20))  # red | green | red: the centred square is all green
+    im.save(tmp_path / "wide.png")
+    assert data.centre_square(60, 20) == (20, 0, 40, 20) and data.centre_square(7, 10) == (0, 1, 7, 8)
+    crop = data.load_resized(tmp_path / "wide.png", 8, "crop").astype(int)
+    squash = data.load_resized(tmp_path / "wide.png", 8, "squash").astype(int)
+    assert crop[:, 1:-1, 1].min() > 240 and crop[:, 1:-1, 0].max() < 15  # edges blend a little, as resampling does
+    assert squash[:, 0, 0].min() > 240  # squash keeps the red sides

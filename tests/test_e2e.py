@@ -184,7 +184,7 @@ def test_worker_protocol_orientation_and_errors(browser, server, tmp_path):
             width: ok.width, height: ok.height, probs: ok.probs, embedding: ok.embedding.length,
             thumb: ok.thumb.type,
             garbage: await code(window.snaptag.client.classify(new Blob(['nope']), meta.input)),
-            badSpec: await code(window.snaptag.client.classify(photo, {...meta.input, resize: 'crop'})),
+            badSpec: await code(window.snaptag.client.classify(photo, {...meta.input, resize: 'letterbox'})),
         };
     }""", list((tmp_path / "rotated.jpg").read_bytes()))
     assert (got["width"], got["height"]) == (20, 40)

@@ -12,6 +12,7 @@ import { outputNodes, predictNamed } from './model_io.js';
 
 const tf = self.tf;
 const THUMB = 192;
+const RESIZE_MODES = ['squash', 'crop'];
 let model = null;
 let nodes = null;
 let metadata = null;
@@ -88,12 +89,21 @@ async function decode(source) {
   }
 }
 
+// The part of the photo the model sees: all of it ('squash') or its centred square ('crop'), as
+// model/data.py's centre_square does on the CPython side.
+function sourceRect(bitmap, resize) {
+  const { width, height } = bitmap;
+  if (resize !== 'crop') return [0, 0, width, height];
+  const side = Math.min(width, height);
+  return [Math.floor((width - side) / 2), Math.floor((height - side) / 2), side, side];
+}
+
 function pixels(bitmap, spec) {
   const { size, mean, std } = spec;
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(bitmap, 0, 0, size, size); // resize 'squash': whole image to size x size
+  ctx.drawImage(bitmap, ...sourceRect(bitmap, spec.resize), 0, 0, size, size);
   const rgba = ctx.getImageData(0, 0, size, size).data;
   const out = new Float32Array(size * size * 3);
   for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
@@ -119,7 +129,7 @@ async function classify({ file, spec }) {
   if (!(file instanceof Blob || file instanceof ImageBitmap)) {
     throw new RequestError('bad_request', 'classify needs a File, Blob or ImageBitmap');
   }
-  if (!spec || spec.resize !== 'squash' || !(spec.size > 0)) {
+  if (!spec || !RESIZE_MODES.includes(spec.resize) || !(spec.size > 0)) {
     throw new RequestError('bad_request', `unsupported preprocessing spec ${JSON.stringify(spec)}`);
   }
   const t0 = performance.now();
