@@ -3,63 +3,57 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.spec import PreprocessSpec
 
 ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "model" / "cafe"
 
 
-def load_size(size: int) -> int:
-    """Images are loaded a little larger than the input, so that random crops keep detail."""
-    return round(size * 1.15)
+def cache_root() -> Path:
+    return Path(os.environ.get("SNAPTAG_CACHE", ROOT / "runs"))
+
+
+def new_model_dir(data: Path) -> Path:
+    """Where `train` writes when no --out is given: a new folder per run, never the shipped model."""
+    return cache_root() / "models" / f"{Path(data).resolve().name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 @dataclass(frozen=True)
-class AugmentConfig:
-    crop_min_area: float = 0.45
-    flip: bool = True
-    color: float = 0.3
-    blur_p: float = 0.2
-    jpeg_p: float = 0.3
-    lowres_p: float = 0.3
-    lowres_min: float = 0.2  # smallest down-scale factor before scaling back up
-
-    @classmethod
-    def off(cls) -> AugmentConfig:
-        return cls(crop_min_area=1.0, flip=False, color=0.0, blur_p=0.0, jpeg_p=0.0, lowres_p=0.0)
+class HeadConfig:
+    hidden: int = 64  # units of the hidden layer (0: a linear head)
+    dropout: float = 0.5  # after the hidden layer
+    input_dropout: float = 0.2  # on the features
+    epochs: int = 40
+    batch: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 1e-3
+    label_smoothing: float = 0.1
+    balance: bool = True  # class-weighted loss: small classes count as much as big ones
 
 
 @dataclass
 class TrainConfig:
     data: Path
-    out: Path = ROOT / "model" / "cafe"
-    arch: str = "mobilenet_v2"
-    alpha: float = 0.35
-    imgsz: int = 112
-    epochs: int = 20
-    batch: int = 64
-    lr: float = 2e-3
+    out: Path | None = None  # None: a new folder under runs/models/
+    imgsz: int = 144
+    resize: str = "crop"
+    head: HeadConfig = field(default_factory=HeadConfig)
     seed: int = 0
-    pretrain: Path | None = None  # pretrain/ root: class folders for the backbone
-    pretrain_epochs: int = 32
-    pretrain_size: int = 0  # input side while pretraining (0: imgsz); lower is faster, fine-tuning adapts
-    pretrain_from: Path | None = None  # continue pretraining from these backbone weights
-    other: bool = True  # add an explicit out-of-scope class from pretrain/ scenes
+    pool: Path | None = None  # pretrain/-style class folders: the `other` class and extra examples
+    other: bool = True  # add an explicit out-of-scope class from the pool's scenes (model/scope.py)
     other_per_class: int = 24
-    extra: bool = True  # add pretrain/ examples of the dataset's own classes (model/scope.py EXTRA) to train/
+    extra: bool = True  # add pool examples of the dataset's own classes (model/scope.py EXTRA) to train/
+    flip: bool = False  # also train on mirrored photos
     limit: int = 0  # at most this many images per class and split (0: all); for quick runs
-    balance: bool = True  # class-weighted loss for small classes
-    threshold: float = 0.7
-    export_only: bool = False  # skip training: export the model an earlier run with the same --out saved
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-    cache: Path = field(default_factory=lambda: Path(os.environ.get("SNAPTAG_CACHE", ROOT / "runs")))
+    threshold: float | None = None  # min calibrated probability to file a photo; None: 0.7
+    precision: str = "mixed"  # how the weights are stored (model/precision.py)
+    overwrite: bool = False  # allow --out to be a folder that already holds a model
+    cache: Path = field(default_factory=cache_root)
 
     @property
     def spec(self) -> PreprocessSpec:
-        return PreprocessSpec(size=self.imgsz)
-
-    @property
-    def pretrain_spec(self) -> PreprocessSpec:
-        return PreprocessSpec(size=self.pretrain_size or self.imgsz)
+        return PreprocessSpec(size=self.imgsz, resize=self.resize)

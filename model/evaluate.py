@@ -73,9 +73,6 @@ def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit:
     out.write_text(json.dumps(report, indent=1) + "\n")
     plots.confusion(report["confusion"], out.parent / "confusion.png")
     plots.reliability_diagram(report["reliability"], report["ece"], out.parent / "reliability.png")
-    history = model_dir / "history.json"
-    if history.is_file():
-        plots.training_curves(json.loads(history.read_text()), out.parent / "training_curves.png")
     print(f"top-1 {report['top1']:.4f}  review {report['review_rate']:.3f}  ECE {report['ece']:.3f}"
           + (f"  out-of-scope to review {report['ood_review_rate']:.3f}" if ood else "") + f"  -> {out}")
     return report

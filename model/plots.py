@@ -39,17 +39,3 @@ def reliability_diagram(rows: list[dict], ece: float, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
-
-
-def training_curves(history: dict, path: Path) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, metric in zip(axes, ("loss", "accuracy")):
-        for key, style in ((metric, "-"), (f"val_{metric}", "--")):
-            if key in history:
-                ax.plot(range(1, len(history[key]) + 1), history[key], style, label=key)
-        ax.set_xlabel("epoch")
-        ax.set_title(metric)
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)

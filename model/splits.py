@@ -14,7 +14,8 @@ from model.data import Split, image_files
 
 
 def with_other(splits: dict[str, Split], pretrain: Path, per_class: int, seed: int) -> dict[str, Split]:
-    """Append the `other` class: scenes from pretrain/ that are neither venues nor held out for OOD checks."""
+    """Append the `other` class: per_class photos of each scope.OTHER_SCENES folder to train/, a quarter as many
+    to val/ (test/ stays the dataset's own)."""
     k = len(splits["train"].classes)
     classes = splits["train"].classes + [scope.OTHER]
     rng = np.random.default_rng(seed)

@@ -15,21 +15,22 @@ def _folders(split: data.Split) -> Counter:
     return Counter((split.classes[y], p.parent.name) for p, y in zip(split.paths, split.labels))
 
 
-def test_held_out_classes_are_in_no_training_split_and_not_in_pretraining():
+def test_held_out_classes_are_in_no_training_split():
     splits = with_extra(with_other(data.dataset(CAFE), PRETRAIN, per_class=24, seed=0), PRETRAIN)
     used = {folder for name in ("train", "val") for _, folder in _folders(splits[name])}
     assert not used & set(scope.HELD_OUT)
-    assert not set(scope.pretrain_classes(PRETRAIN)) & set(scope.HELD_OUT)
-    assert all((PRETRAIN / c).is_dir() for c in scope.HELD_OUT + scope.VENUE_LIKE)
+    assert not set(scope.pool_classes(PRETRAIN)) & set(scope.HELD_OUT)
+    assert all((PRETRAIN / c).is_dir() for c in scope.HELD_OUT + scope.OTHER_SCENES)
 
 
-def test_other_class_takes_non_venue_scenes_for_train_and_val_only():
+def test_other_class_takes_the_outdoor_scenes_for_train_and_val_only():
     base = data.dataset(CAFE)
     splits = with_other(base, PRETRAIN, per_class=24, seed=0)
     assert splits["train"].classes == ["food_and_drinks", "menu", "vibes", "other"]
     other = {folder for cls, folder in _folders(splits["train"]) if cls == "other"}
-    assert other == set(scope.other_classes(PRETRAIN))
-    assert not other & set(scope.VENUE_LIKE)
+    assert other == set(scope.OTHER_SCENES)
+    assert not other & {"scene_dining_room", "scene_conference_room", "scene_bedroom", "scene_office",
+                        "scene_staircase", "scene_gas_station"}  # interiors and fronts pull unseen venues
     assert splits["train"].counts()[3] == 24 * len(other)
     assert splits["val"].counts()[3] == 6 * len(other)
     assert splits["test"].counts() == base["test"].counts() + [0]
