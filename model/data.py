@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from app import split_rule
 from app.errors import UserError
 from app.spec import PreprocessSpec
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
-SPLITS = ("train", "val", "test")
+SPLITS = split_rule.SPLITS
 
 
 class DataError(UserError, ValueError):
@@ -99,19 +100,11 @@ def content_hash(path: Path) -> str:
 
 
 def split_flat(split: Split) -> dict[str, Split]:
-    """Deterministic train/val/test of one Split: hash bucket 0 -> test, 1 -> val, others -> train."""
-    hashes = [content_hash(p) for p in split.paths]
-    bucket = np.array([int(h, 16) % 10 for h in hashes])
-    assign = np.where(bucket == 0, 2, np.where(bucket == 1, 1, 0))
-    for k in range(len(split.classes)):
-        members = sorted(np.flatnonzero(split.labels == k), key=lambda i: hashes[i])
-        for target in (2, 1):  # a class of 3+ photos gets a test and a val photo, taken from train
-            if len(members) >= 3 and not (assign[members] == target).any():
-                spare = [i for i in members if assign[i] == 0]
-                assign[spare[0]] = target
+    """Deterministic train/val/test of one Split, by content hash (app/split_rule.py)."""
+    assigned = split_rule.assign([content_hash(p) for p in split.paths], split.labels.tolist())
     out = {}
-    for code, name in enumerate(SPLITS):
-        keep = np.flatnonzero(assign == code)
+    for name in SPLITS:
+        keep = np.array([i for i, s in enumerate(assigned) if s == name], dtype=int)
         out[name] = Split([split.paths[i] for i in keep], split.labels[keep], split.classes)
     return out
 

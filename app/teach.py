@@ -1,0 +1,145 @@
+"""Teach mode's labels, examples and decisions. Pure Python: the page (Pyodide) and `build.py fewshot` (CPython)
+share it.
+
+A photo's label is a vote of its k most similar examples (cosine of the model's `embedding`), each weighing
+exp((cos - 1) / tau). Whether it is like *any* label is a calibrated distance, not a vote share: the best
+cosine to the winning label's examples maps to P(known) = sigmoid(a * cos + b), with a and b fit on few-shot
+tasks drawn from other classes (`model/teach_calibration.py`, stored in the model's metadata); below
+`min_known` the photo goes to review ("unknown"). The vectors live where the math runs (the worker, or numpy);
+this module sees (example id, cosine) pairs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from app.errors import UserError
+from app.mapping import REVIEW, Decision
+
+MAX_LABEL_LENGTH = 40
+FORBIDDEN = set('/\\:*?"<>|')
+
+
+class TeachError(UserError, ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TeachConfig:
+    k: int = 20
+    tau: float = 0.1
+    known_a: float = 10.03  # P(known) = sigmoid(known_a * best cosine + known_b)
+    known_b: float = -4.145
+    min_known: float = 0.5
+
+    @classmethod
+    def from_metadata(cls, meta: dict) -> TeachConfig:
+        teach, d = meta.get("teach") or {}, cls()
+        try:
+            return cls(int(teach.get("k", d.k)), float(teach.get("tau", d.tau)),
+                       float(teach.get("known_a", d.known_a)), float(teach.get("known_b", d.known_b)),
+                       float(teach.get("min_known", d.min_known)))
+        except (TypeError, ValueError) as exc:
+            raise TeachError(f"model metadata has an unusable teach entry: {exc}") from exc
+
+    def known(self, cosine: float) -> float:
+        z = self.known_a * cosine + self.known_b
+        return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+
+
+def check_label(name: str, taken: Iterable[str] = ()) -> str:
+    """The cleaned label name, or a TeachError saying what is wrong with it."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise TeachError("A label needs a name.")
+    if len(name) > MAX_LABEL_LENGTH:
+        raise TeachError(f"A label name can be at most {MAX_LABEL_LENGTH} characters.")
+    if name.lower() == REVIEW or name.startswith(".") or FORBIDDEN & set(name):
+        raise TeachError(f"{name!r} can't be a label name (not 'review', no leading dot, none of / \\ : * ? \" < > |).")
+    if name.lower() in {t.lower() for t in taken}:
+        raise TeachError(f"There is already a label called {name!r}.")
+    return name
+
+
+@dataclass
+class TeachSet:
+    """Labels in the order they were made, and examples by id (add and remove are O(1))."""
+
+    config: TeachConfig = field(default_factory=TeachConfig)
+    labels: list[str] = field(default_factory=list)
+    examples: dict[str, str] = field(default_factory=dict)  # example id -> label
+
+    def add_label(self, name: str) -> str:
+        name = check_label(name, self.labels)
+        self.labels.append(name)
+        return name
+
+    def rename_label(self, old: str, new: str) -> str:
+        self._require(old)
+        new = check_label(new, [n for n in self.labels if n != old])
+        self.labels[self.labels.index(old)] = new
+        for ex_id, label in self.examples.items():
+            if label == old:
+                self.examples[ex_id] = new
+        return new
+
+    def delete_label(self, name: str) -> list[str]:
+        """Remove a label; returns the ids of its examples, which are removed too."""
+        self._require(name)
+        self.labels.remove(name)
+        gone = [ex_id for ex_id, label in self.examples.items() if label == name]
+        for ex_id in gone:
+            del self.examples[ex_id]
+        return gone
+
+    def add_example(self, ex_id: str, label: str) -> None:
+        self._require(label)
+        if ex_id in self.examples:
+            raise TeachError(f"example {ex_id} is already taught")
+        self.examples[ex_id] = label
+
+    def remove_example(self, ex_id: str) -> str:
+        if ex_id not in self.examples:
+            raise TeachError(f"no example {ex_id}")
+        return self.examples.pop(ex_id)
+
+    def count(self, label: str) -> int:
+        return sum(1 for lab in self.examples.values() if lab == label)
+
+    def _require(self, label: str) -> None:
+        if label not in self.labels:
+            raise TeachError(f"there is no label {label!r}")
+
+    def decide(self, sims: Iterable[tuple[str, float]]) -> Decision:
+        """The label for a photo from its cosine to each example (unknown ids are skipped): the winning label
+        first in `top`, then the others by P(known); category REVIEW with reason "unknown" when the winner's
+        P(known) is below min_known, or "no_examples" when nothing is taught yet."""
+        cfg = self.config
+        pairs = sorted(((self.examples[i], float(s)) for i, s in sims if i in self.examples), key=lambda p: -p[1])
+        if not pairs:
+            return Decision(REVIEW, (), "no_examples")
+        votes: dict[str, float] = {}
+        for label, cos in pairs[: cfg.k]:
+            votes[label] = votes.get(label, 0.0) + math.exp((cos - 1.0) / cfg.tau)
+        winner = max(sorted(votes), key=lambda lab: votes[lab])  # a tie goes to the name that sorts first
+        best: dict[str, float] = {}
+        for label, cos in pairs:
+            best.setdefault(label, cos)  # pairs are sorted: the first seen is the best
+        known = {label: cfg.known(cos) for label, cos in best.items()}
+        others = sorted((lab for lab in known if lab != winner), key=lambda lab: -known[lab])
+        top = tuple((lab, known[lab]) for lab in [winner, *others])
+        if known[winner] < cfg.min_known:
+            return Decision(REVIEW, top, "unknown")
+        return Decision(winner, top)
+
+
+def cosines(query: Sequence[float], vectors: dict[str, Sequence[float]]) -> list[tuple[str, float]]:
+    """(id, cosine) of a query against each vector: the pure-Python reference of the worker's sims."""
+    qn = math.sqrt(sum(v * v for v in query)) or 1.0
+    out = []
+    for ex_id, vec in vectors.items():
+        vn = math.sqrt(sum(v * v for v in vec)) or 1.0
+        out.append((ex_id, sum(a * b for a, b in zip(query, vec)) / (qn * vn)))
+    return out
