@@ -5,6 +5,7 @@
   python build.py serve [--port N]     build, then serve dist/ on 127.0.0.1 (--model DIR: another model)
   python build.py train --data DIR     train + export a model (a new folder; see --help)
   python build.py evaluate --data DIR  score the exported model (see --help)
+  python build.py fewshot --data DIR   teach mode's accuracy on new classes (see --help)
   python build.py bench --out F.json   measure the built site in headless Chromium
 """
 
@@ -64,6 +65,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         ood += [SHARED_DATA / "pretrain" / name for name in HELD_OUT]
     fewshot = Path(args.fewshot) if args.fewshot else None
     evaluate(Path(args.model), Path(args.data), ood, Path(args.out), args.limit, args.ood_study, fewshot)
+    return 0
+
+
+def cmd_fewshot(args: argparse.Namespace) -> int:
+    from model.evaluate import fewshot_command
+
+    try:
+        shots = tuple(sorted({int(k) for k in args.shots.split(",")}))
+    except ValueError:
+        raise UserError(f"--shots takes numbers separated by commas, like 1,5,10 (got {args.shots!r})") from None
+    if not shots or min(shots) < 1:
+        raise UserError("--shots needs numbers of 1 or more")
+    fewshot_command(Path(args.model), Path(args.data), shots, args.repeats, Path(args.out) if args.out else None)
     return 0
 
 
@@ -132,6 +146,14 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--model", default=str(ROOT / "model" / "cafe"))
     e.add_argument("--out", required=True, help="report JSON; PNGs are written beside it")
     e.set_defaults(func=cmd_evaluate)
+
+    f = sub.add_parser("fewshot", help="teach mode's accuracy on new classes, through the exported model")
+    f.add_argument("--data", required=True, help="DIR with train/<class>/ (examples) and test/<class>/ (scored)")
+    f.add_argument("--shots", default="1,5,10", help="examples per class, comma-separated")
+    f.add_argument("--repeats", type=int, default=20, help="random draws of the examples per shot count")
+    f.add_argument("--model", default=str(ROOT / "model" / "cafe"))
+    f.add_argument("--out", default=None, help="also write the report to this JSON file")
+    f.set_defaults(func=cmd_fewshot)
 
     b = sub.add_parser("bench", help="measure the built site in headless Chromium")
     b.add_argument("--out", required=True, help="JSON file for the numbers")

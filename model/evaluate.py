@@ -10,11 +10,19 @@ import numpy as np
 
 from app.mapping import ClassMap
 from app.spec import PreprocessSpec
+from app.teach import TeachConfig
 from model import data, fewshot, ood_study, plots
 from model.export import run_tfjs
 from model.metrics import in_scope_report, ood_report, threshold_sweep
 
 CHUNK = 256
+
+
+def load_metadata(model_dir: Path) -> dict:
+    meta_path = model_dir / "metadata.json"
+    if not meta_path.is_file():
+        raise data.DataError(f"no exported model in {model_dir} (metadata.json missing)")
+    return json.loads(meta_path.read_text())
 
 
 def outputs(model_dir: Path, paths: list[Path], spec: PreprocessSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -47,10 +55,7 @@ def ood_images(folders: list[Path], limit: int = 0) -> list[Path]:
 
 def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit: int = 0,
              ood_study: bool = False, fewshot_dir: Path | None = None) -> dict:
-    meta_path = model_dir / "metadata.json"
-    if not meta_path.is_file():
-        raise data.DataError(f"no exported model in {model_dir} (metadata.json missing)")
-    meta = json.loads(meta_path.read_text())
+    meta = load_metadata(model_dir)
     spec, cmap = PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta)
     root = data_dir / "test" if (data_dir / "test").is_dir() else data_dir
     paths, labels = labelled(root, cmap.ids, limit)
@@ -67,7 +72,7 @@ def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit:
         if ood_study:
             report["ood_study"] = run_study(model_dir, data_dir, spec, cmap, (probs, emb, labels), ood_out, limit)
     if fewshot_dir is not None:
-        report["fewshot"] = run_fewshot(model_dir, fewshot_dir, spec, limit)
+        report["fewshot"] = run_fewshot(model_dir, fewshot_dir, spec, limit, meta)
     report["threshold_sweep"] = threshold_sweep(probs, labels, cmap, None if ood_out is None else ood_out[0])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n")
@@ -94,17 +99,32 @@ def run_study(model_dir: Path, data_dir: Path, spec: PreprocessSpec, cmap: Class
     return result
 
 
-def run_fewshot(model_dir: Path, root: Path, spec: PreprocessSpec, limit: int) -> dict:
-    """Nearest-centroid accuracy of the embedding on root/{train,test}/<class>/ (classes the model never saw)."""
+def run_fewshot(model_dir: Path, root: Path, spec: PreprocessSpec, limit: int, meta: dict,
+                shots: tuple[int, ...] = fewshot.SHOTS, repeats: int = 20) -> dict:
+    """Teach mode's task on root/{train,test}/<class>/ (classes the model never saw), embedded by the exported
+    graph in tfjs wasm as the browser does; scored by nearest centroid and by app/teach.py."""
     if not all((root / s).is_dir() for s in ("train", "test")):
-        raise data.DataError(f"--fewshot {root} needs train/<class>/ and test/<class>/ folders")
+        raise data.DataError(f"{root} needs train/<class>/ and test/<class>/ folders")
     classes = data.class_folder(root / "train").classes
     embedded = {}
     for name in ("train", "test"):
         paths, labels = labelled(root / name, classes, limit)
         embedded[name] = (outputs(model_dir, paths, spec)[1], labels)
-    result = fewshot.fewshot_report(embedded["train"], embedded["test"])
-    shots = "  ".join(f"{k}-shot {acc:.3f}" for k, acc in result["accuracy"].items())
-    print(f"few-shot on {result['classes']} unseen classes ({result['n']} photos, chance {result['chance']:.3f}): "
-          + shots)
+    result = fewshot.fewshot_report(embedded["train"], embedded["test"], TeachConfig.from_metadata(meta), shots,
+                                    repeats)
+    print(f"few-shot on {result['classes']} unseen classes ({result['n']} photos, chance {result['chance']:.3f}, "
+          f"mean of {repeats} draws):")
+    for k in result["accuracy"]:
+        print(f"  {k:>2}-shot  teach mode {result['teach_accuracy'][k]:.3f} (unknown {result['teach_unknown'][k]:.3f})"
+              f"  nearest centroid {result['accuracy'][k]:.3f}")
+    return result
+
+
+def fewshot_command(model_dir: Path, root: Path, shots: tuple[int, ...], repeats: int, out: Path | None) -> dict:
+    """`build.py fewshot`: teach mode's accuracy on a train/ test/ dataset of new classes."""
+    meta = load_metadata(model_dir)
+    result = run_fewshot(model_dir, root, PreprocessSpec.from_metadata(meta), 0, meta, shots, repeats)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"model": str(model_dir), "data": str(root), **result}, indent=1) + "\n")
     return result

@@ -1,9 +1,17 @@
-"""Is the `embedding` general? Teach mode's task on classes the model never saw: k example photos per class,
-a centroid each, every test photo to the nearest centroid by cosine. Mean accuracy over random draws of k."""
+"""Is the `embedding` good for teach mode? Classes the model never saw: k example photos per class, every test
+photo classified two ways, mean accuracy over random draws of the examples:
+
+- `centroid`: the nearest class centroid by cosine (a plain measure of the embedding);
+- `teach`: app/teach.py's decision, exactly what the page does (k-NN vote + the calibrated unknown rule); its
+  accuracy counts the winning label, and `unknown` is the share it sends to review.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
+from app.mapping import REVIEW
+from app.teach import TeachConfig, TeachSet
 
 SHOTS = (1, 5, 10)
 
@@ -12,26 +20,57 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
+def _draws(train_labels: np.ndarray, shots: int, repeats: int, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    classes = np.unique(train_labels)
+    return [np.concatenate([rng.choice(np.flatnonzero(train_labels == c), shots, replace=False) for c in classes])
+            for _ in range(repeats)]
+
+
 def nearest_centroid_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
                               test_labels: np.ndarray, shots: int, repeats: int = 20, seed: int = 0) -> float:
-    rng = np.random.default_rng(seed)
     classes = np.unique(train_labels)
     test = _unit(test)
     accs = []
-    for _ in range(repeats):
-        picks = [rng.choice(np.flatnonzero(train_labels == c), shots, replace=False) for c in classes]
-        centroids = _unit(np.stack([_unit(train[i]).mean(axis=0) for i in picks]))
+    for picks in _draws(train_labels, shots, repeats, seed):
+        centroids = _unit(np.stack([_unit(train[picks][train_labels[picks] == c]).mean(axis=0) for c in classes]))
         accs.append(float((classes[(test @ centroids.T).argmax(axis=1)] == test_labels).mean()))
     return float(np.mean(accs))
 
 
-def fewshot_report(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray]) -> dict:
+def teach_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray, test_labels: np.ndarray,
+                   shots: int, cfg: TeachConfig, repeats: int = 20, seed: int = 0) -> tuple[float, float]:
+    """(accuracy of the winning label, share sent to review as unknown) of the page's classifier."""
+    names = [str(c) for c in test_labels]
+    accs, unknown = [], []
+    for picks in _draws(train_labels, shots, repeats, seed):
+        teach = TeachSet(cfg)
+        for c in np.unique(train_labels):
+            teach.add_label(str(c))
+        ids = [str(i) for i in picks]
+        for ex_id, i in zip(ids, picks):
+            teach.add_example(ex_id, str(train_labels[i]))
+        sims = _unit(test) @ _unit(train[picks]).T
+        decisions = [teach.decide(zip(ids, row.tolist())) for row in sims]
+        accs.append(np.mean([d.top[0][0] == n for d, n in zip(decisions, names)]))
+        unknown.append(np.mean([d.category == REVIEW for d in decisions]))
+    return float(np.mean(accs)), float(np.mean(unknown))
+
+
+def fewshot_report(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
+                   cfg: TeachConfig | None = None, shots: tuple[int, ...] = SHOTS, repeats: int = 20) -> dict:
     """train/test: (embeddings, labels). Shots larger than the smallest class are skipped."""
     smallest = int(np.bincount(train[1]).min())
     n_classes = len(np.unique(train[1]))
+    used = [k for k in shots if k <= smallest]
+    cfg = cfg or TeachConfig()
+    teach = {str(k): teach_accuracy(*train, *test, k, cfg, repeats) for k in used}
     return {
         "classes": n_classes,
         "n": len(test[1]),
         "chance": 1.0 / n_classes,
-        "accuracy": {str(k): nearest_centroid_accuracy(*train, *test, k) for k in SHOTS if k <= smallest},
+        "repeats": repeats,
+        "accuracy": {str(k): nearest_centroid_accuracy(*train, *test, k, repeats) for k in used},
+        "teach_accuracy": {k: v[0] for k, v in teach.items()},
+        "teach_unknown": {k: v[1] for k, v in teach.items()},
     }

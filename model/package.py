@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +19,7 @@ from model.efficientnet_lite import WEIGHTS_PACKAGE
 from model.export import export_tfjs
 from model.metrics import in_scope_report
 from model.precision import model_bytes, weights_bytes
+from model.teach_calibration import calibrate
 from model.tfenv import keras
 
 if TYPE_CHECKING:
@@ -25,6 +27,14 @@ if TYPE_CHECKING:
 
 FORMAT = "snaptag-model/2"
 DEFAULT_THRESHOLD = 0.7  # file when calibrated p >= 0.7: a wrong filing costs about 2.3 reviews
+
+
+def model_id(out: Path) -> str:
+    """Names the embedding: teach mode embeds its examples again when this changes."""
+    digest = hashlib.sha256()
+    for path in [out / "model.json", *sorted(out.glob("*.bin"))]:
+        digest.update(path.read_bytes())
+    return f"lite0-{digest.hexdigest()[:16]}"
 
 
 def metadata(cfg: TrainConfig, classes: list[str], temperature: float, embedding_dim: int) -> dict:
@@ -54,6 +64,10 @@ def package(backbone: keras.Model, model_head: keras.Model, cfg: TrainConfig, cl
           f"{shipped.min_embedding_cosine:.4f}")
 
     meta = metadata(cfg, classes, temperature, int(feats["test"].shape[1]))
+    pool = {k.split("/", 1)[1]: v for k, v in feats.items() if k.startswith("pool/")}
+    meta["teach"] = calibrate(pool, seed=cfg.seed)
+    print(f"teach mode: P(known) = sigmoid({meta['teach']['known_a']} * cosine + {meta['teach']['known_b']}) "
+          f"({meta['teach']['calibration']})")
     cmap = ClassMap(tuple(ClassInfo(**c) for c in meta["classes"]), meta["threshold"])
     test_probs = softmax(head.logits(model_head, feats["test"]), temperature)
     in_scope = np.array([c.in_scope for c in cmap.classes])[splits["test"].labels]
@@ -61,6 +75,7 @@ def package(backbone: keras.Model, model_head: keras.Model, cfg: TrainConfig, cl
     meta["metrics"] = {"test": {k: v for k, v in report.items() if k != "reliability"}}
     meta["parity"], meta["parity_shipped"] = asdict(parity), asdict(shipped)
     meta["weights_bytes"], meta["model_bytes"] = weights_bytes(out), model_bytes(out)
+    meta["model_id"] = model_id(out)
     meta["data_card"] = data_card([p for s in splits.values() for p in s.paths], cfg.data)
     meta["train_config"] = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()
                             if k not in ("out", "cache", "overwrite")}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model import data, features, head
+from model import data, features, head, scope
 from model.calibrate import fit_temperature
 from model.config import TrainConfig, new_model_dir
 from model.efficientnet_lite import imagenet_backbone, weights_path
@@ -52,7 +52,8 @@ def assemble(cfg: TrainConfig) -> dict[str, data.Split]:
 
 
 def backbone_features(cfg: TrainConfig, splits: dict[str, data.Split]) -> tuple[keras.Model, dict[str, np.ndarray]]:
-    """The backbone and the cached features of every split (train also mirrored with --flip)."""
+    """The backbone and the cached features of every split (train also mirrored with --flip) and, with a pool,
+    of each pool class ("pool/<class>") for teach mode's calibration."""
     backbone = imagenet_backbone(cfg.imgsz)
     run = tf.function(lambda x: backbone(x, training=False), reduce_retracing=True)
     weights_id = data.content_hash(weights_path())[:8]
@@ -64,6 +65,11 @@ def backbone_features(cfg: TrainConfig, splits: dict[str, data.Split]) -> tuple[
     feats = {name: of(s.paths, "plain", name) for name, s in splits.items()}
     if cfg.flip:
         feats["train_flip"] = of(splits["train"].paths, "flip", "train")
+    if cfg.pool is not None:
+        pool = limited(data.from_folders(cfg.pool, scope.pool_classes(cfg.pool)), cfg.limit)
+        pooled = of(pool.paths, "plain", "pool")
+        for k, name in enumerate(pool.classes):
+            feats[f"pool/{name}"] = pooled[pool.labels == k]
     return backbone, feats
 
 
