@@ -1,7 +1,8 @@
 """The photo queue: every file the user adds, its state, its result and any manual override.
 
 Pure Python. The DOM layer keeps the File objects (by item id) and asks the queue what to do next.
-States: queued -> working -> done | error. Items wait while the model is not ready.
+States: queued -> working -> done | error. Items wait while the model is not ready. The queue files what it is
+told: the sorter's decisions come from app/mapping.py, teach mode's from app/teach.py.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 
 from app import intake
 from app.errors import UserError
-from app.mapping import REVIEW, ClassMap, Decision
+from app.mapping import REVIEW, Decision
 
 QUEUED, WORKING, DONE, ERROR = "queued", "working", "done", "error"
 
@@ -41,7 +42,7 @@ class Item:
 
 @dataclass
 class PhotoQueue:
-    cmap: ClassMap | None = None  # None until the model is ready
+    categories: list[str] | None = None  # what a photo can be filed under (besides REVIEW); None: not ready
     max_in_flight: int = 2
     items: dict[int, Item] = field(default_factory=dict)
     _next_id: int = 1
@@ -55,15 +56,15 @@ class PhotoQueue:
         self.items[item.id] = item
         return item
 
-    def model_ready(self, cmap: ClassMap) -> None:
-        self.cmap = cmap
+    def model_ready(self, categories: list[str]) -> None:
+        self.categories = list(categories)
 
     def in_flight(self) -> int:
         return sum(1 for i in self.items.values() if i.status == WORKING)
 
     def take(self) -> list[Item]:
         """Queued items to start now (oldest first), marked working; none while the model is not ready."""
-        if self.cmap is None:
+        if self.categories is None:
             return []
         free = self.max_in_flight - self.in_flight()
         started = [i for i in self.items.values() if i.status == QUEUED][: max(0, free)]
@@ -76,11 +77,11 @@ class PhotoQueue:
             raise QueueError(f"no photo with id {item_id}")
         return self.items[item_id]
 
-    def finish(self, item_id: int, probs: list[float], embedding: list[float] | None = None) -> Item:
+    def finish(self, item_id: int, decision: Decision, embedding: list[float] | None = None) -> Item:
         item = self._get(item_id)
-        if self.cmap is None:
+        if self.categories is None:
             raise QueueError("a result arrived before the model was ready")
-        item.decision = self.cmap.decide(probs)
+        item.decision = decision
         item.embedding = list(embedding or [])
         item.status = DONE
         return item
@@ -95,7 +96,7 @@ class PhotoQueue:
         item = self._get(item_id)
         if item.status != DONE or item.decision is None:
             raise QueueError(f"{item.name} has no result to override")
-        allowed = {c.id for c in self.cmap.categories} | {REVIEW}
+        allowed = set(self.categories or ()) | {REVIEW}
         if category is not None and category not in allowed:
             raise QueueError(f"unknown category {category!r}")
         item.override = None if category in (None, item.decision.category) else category
@@ -103,7 +104,7 @@ class PhotoQueue:
 
     def counts(self) -> dict[str, int]:
         """Photos per category (in-scope class ids and REVIEW), plus pending and error counts."""
-        keys = [c.id for c in self.cmap.categories] if self.cmap else []
+        keys = list(self.categories or [])
         counts = dict.fromkeys([*keys, REVIEW, "pending", ERROR], 0)
         for item in self.items.values():
             if item.status == DONE:

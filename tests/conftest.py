@@ -41,12 +41,17 @@ def server(dist: Path):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
     from tools.browser import launch
 
-    with sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
+    b = launch(playwright)
+    yield b
+    b.close()

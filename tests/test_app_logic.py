@@ -97,9 +97,9 @@ def test_queue_waits_for_the_model_then_processes_in_order(cmap):
     a, b, c = (q.add(n, 10, "image/jpeg") for n in ("a.jpg", "b.jpg", "c.jpg"))
     bad = q.add("x.txt", 5, "text/plain")
     assert bad.status == ERROR and q.take() == []
-    q.model_ready(cmap)
+    q.model_ready([c.id for c in cmap.categories])
     assert [i.name for i in q.take()] == ["a.jpg", "b.jpg"] and q.take() == []
-    q.finish(a.id, [0.9, 0.05, 0.03, 0.02], [0.1, 0.2])
+    q.finish(a.id, cmap.decide([0.9, 0.05, 0.03, 0.02]), [0.1, 0.2])
     assert a.status == DONE and a.category == "food_and_drinks" and a.embedding == [0.1, 0.2]
     assert [i.name for i in q.take()] == ["c.jpg"]
     q.fail(b.id, "boom")
@@ -110,12 +110,12 @@ def test_queue_waits_for_the_model_then_processes_in_order(cmap):
 
 
 def test_queue_override(cmap):
-    q = PhotoQueue(cmap)
+    q = PhotoQueue([c.id for c in cmap.categories])
     item = q.add("a.jpg", 10, "image/jpeg")
     with pytest.raises(QueueError):
         q.set_override(item.id, "menu")  # no result yet
     q.take()
-    q.finish(item.id, [0.4, 0.3, 0.2, 0.1])
+    q.finish(item.id, cmap.decide([0.4, 0.3, 0.2, 0.1]))
     assert item.category == REVIEW
     q.set_override(item.id, "vibes")
     assert item.category == "vibes" and item.override == "vibes" and q.counts()["vibes"] == 1
@@ -128,15 +128,15 @@ def test_queue_override(cmap):
 
 
 def test_queue_items_start_queued(cmap):
-    assert PhotoQueue(cmap).add("a.png", 10, "image/png").status == QUEUED
+    assert PhotoQueue([c.id for c in cmap.categories]).add("a.png", 10, "image/png").status == QUEUED
 
 
 def test_export_json_and_csv(cmap):
-    q = PhotoQueue(cmap)
+    q = PhotoQueue([c.id for c in cmap.categories])
     a = q.add("café, 1.jpg", 10, "image/jpeg")
     q.add("notes.txt", 3, "text/plain")
     q.take()
-    q.finish(a.id, [0.1, 0.8, 0.05, 0.05])
+    q.finish(a.id, cmap.decide([0.1, 0.8, 0.05, 0.05]))
     q.set_override(a.id, "vibes")
     items = list(q.items.values())
     data = json.loads(report.to_json(items, cmap))["photos"]
@@ -151,11 +151,11 @@ def test_export_json_and_csv(cmap):
 def test_pyscript_config_is_local_and_maps_every_app_module():
     config = tomllib.loads((ROOT / "pyscript.toml").read_text())
     assert config["interpreter"] == "./pyodide/pyodide.mjs"
-    modules = {f"./app/{p.name}" for p in (ROOT / "app").glob("*.py") if p.name != "main.py"}
+    modules = {f"./{p.relative_to(ROOT).as_posix()}" for p in (ROOT / "app").rglob("*.py") if p.name != "main.py"}
     assert set(config["files"]) == modules
 
 
-def test_app_modules_do_not_import_js():
+def test_app_modules_do_not_import_js():  # the DOM layer is main.py and app/page/
     for path in (ROOT / "app").glob("*.py"):
         if path.name != "main.py":
             imports = [ln.split()[1] for ln in path.read_text().splitlines() if ln.startswith(("import ", "from "))]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numpy as np
 from playwright.sync_api import BrowserContext, Page
 
 from app.errors import UserError
@@ -19,10 +21,27 @@ class BrowserError(UserError, FileNotFoundError):
     pass
 
 
-def launch(playwright):
+def launch(playwright, extra_args: tuple[str, ...] = ()):
     if not os.path.exists(CHROMIUM):
         raise BrowserError(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (or set SNAPTAG_CHROMIUM)")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+
+
+def fake_camera_args(video: Path) -> tuple[str, ...]:
+    """Chromium flags that make `video` (a .y4m file) the camera and grant it without asking."""
+    return ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}")
+
+
+def write_y4m(photo: Path, out: Path, width: int = 640, height: int = 480) -> Path:
+    """A one-frame Y4M video of `photo` (Chromium's fake camera repeats it)."""
+    from PIL import Image
+
+    frame = Image.open(photo).convert("RGB").resize((width, height)).convert("YCbCr")
+    y, cb, cr = (np.asarray(c) for c in frame.split())
+    planes = y.tobytes() + cb[::2, ::2].tobytes() + cr[::2, ::2].tobytes()
+    out.write_bytes(f"YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\nFRAME\n".encode() + planes)
+    return out
 
 
 CARDS = "[...document.querySelectorAll('[data-result]')]"

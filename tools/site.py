@@ -58,7 +58,7 @@ def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
     """dist-relative path -> source file. `model`: an exported model folder other than model/cafe."""
     modules = ensure_node_modules(root)
     files: dict[str, Path] = {name: root / name for name in SITE_FILES}
-    files |= {f"app/{p.name}": p for p in sorted((root / "app").glob("*.py"))}
+    files |= {p.relative_to(root).as_posix(): p for p in sorted((root / "app").rglob("*.py"))}
     files |= {f"worker/{p.name}": p for p in sorted((root / "worker").glob("*.js"))}
     model = model or root / "model" / "cafe"
     missing = [n for n in MODEL_FILES if not (model / n).exists()]

@@ -1,14 +1,16 @@
 // Page-side start (runs before Python): registers the offline cache, starts the worker loading the model (in parallel with
 // Pyodide's start), and keeps every photo the user adds until Python takes over (window.snaptag.inbox).
 import { SnaptagWorker } from './client.js';
+import { TeachStore } from './teach_store.js';
 
 const root = document.documentElement;
-const snaptag = (window.snaptag = { inbox: [], onfiles: null, swReady: null });
+const snaptag = (window.snaptag = { inbox: [], onfiles: null, swReady: null, openTeachStore: () => TeachStore.open() });
 
-function addFiles(files) {
+// `target`: the element a drop landed on (teach mode files a drop on a label as its examples), else null.
+function addFiles(files, target = null) {
   const list = Array.from(files || []);
   if (!list.length) return;
-  if (snaptag.onfiles) snaptag.onfiles(list);
+  if (snaptag.onfiles) snaptag.onfiles(list, target);
   else snaptag.inbox.push(...list);
 }
 
@@ -38,7 +40,7 @@ document.addEventListener('dragleave', () => zone.classList.remove('over'));
 document.addEventListener('drop', (e) => {
   e.preventDefault();
   zone.classList.remove('over');
-  addFiles(e.dataTransfer?.files);
+  addFiles(e.dataTransfer?.files, e.target);
 });
 document.addEventListener('paste', (e) => addFiles(e.clipboardData?.files));
 

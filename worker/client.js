@@ -1,6 +1,7 @@
 // Main-thread side of the worker protocol: one promise per request, settled by exactly one reply.
 // A request that gets no reply within its time limit, or a worker that crashes, rejects instead of hanging.
-const LIMITS_MS = { load: 180000, classify: 60000, info: 10000 };
+const LIMITS_MS = { load: 180000, classify: 60000, info: 10000, teach_set: 30000, teach_add: 10000,
+  teach_remove: 10000 };
 
 export class SnaptagWorker {
   constructor(url) {
@@ -18,8 +19,22 @@ export class SnaptagWorker {
     return this.#request('load', { modelUrl }, [], onProgress);
   }
 
-  classify(file, spec) {
-    return this.#request('classify', { file, spec });
+  // options: {thumb: false} skips the thumbnail, {teach: true} adds the cosine to every taught example.
+  // An ImageBitmap (a camera frame) is transferred, not copied.
+  classify(file, spec, options = {}) {
+    return this.#request('classify', { file, spec, ...options }, file instanceof ImageBitmap ? [file] : []);
+  }
+
+  teachSet(items) {
+    return this.#request('teach_set', { items });
+  }
+
+  teachAdd(exampleId, embedding) {
+    return this.#request('teach_add', { exampleId, embedding });
+  }
+
+  teachRemove(ids) {
+    return this.#request('teach_remove', { ids });
   }
 
   info() {
@@ -35,7 +50,7 @@ export class SnaptagWorker {
           { code: 'timeout' }));
       }, LIMITS_MS[type]);
       this.pending.set(id, { resolve, reject, timer, onProgress });
-      this.worker.postMessage({ id, type, ...payload }, transfer);
+      this.worker.postMessage({ ...payload, id, type }, transfer); // the envelope's id and type win
     });
   }
 

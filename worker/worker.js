@@ -2,13 +2,17 @@
 // Protocol (docs/design.md): every request {id, type, ...} gets exactly one reply {id, type: <reply>|'error'};
 // `load` may send {id, type: 'progress'} messages before its reply.
 //   load     {modelUrl}            -> progress {loaded, total}* -> loaded {metadata, info}
-//   classify {file, spec}          -> result {probs, embedding, width, height, thumb, decodeMs, inferMs}
+//   classify {file, spec, thumb?, teach?} -> result {probs, embedding, width, height, thumb, decodeMs, inferMs,
+//                                               simIds?, sims?}   (thumb: false skips the thumbnail; teach: true
+//                                               adds the cosine to every taught example: simIds[i] <-> sims[i])
+//   teach_set {items: [{id, embedding}]} | teach_add {exampleId, embedding} | teach_remove {ids} -> teach {count}
 //   info     {}                    -> info {info}
 //   error reply: {id, type: 'error', code: 'decode'|'not_loaded'|'bad_request'|'load_failed'|'internal', message}
 import '../vendor/tfjs/tf-core.min.js';
 import '../vendor/tfjs/tf-backend-wasm.min.js';
 import '../vendor/tfjs/tf-converter.min.js';
 import { outputNodes, predictNamed } from './model_io.js';
+import { ExampleBank } from './examples.js';
 
 const tf = self.tf;
 const THUMB = 192;
@@ -16,6 +20,7 @@ const RESIZE_MODES = ['squash', 'crop'];
 let model = null;
 let nodes = null;
 let metadata = null;
+let bank = null; // teach mode's examples, sized to the model's embedding
 
 class RequestError extends Error {
   constructor(code, message) {
@@ -47,6 +52,7 @@ async function backendInfo() {
     numTensors: tf.memory().numTensors,
     numBytes: tf.memory().numBytes,
     modelLoaded: model !== null,
+    examples: bank?.size ?? 0,
   };
 }
 
@@ -76,6 +82,7 @@ async function load({ modelUrl }, progress) {
   });
   model?.dispose();
   [model, nodes, metadata] = [graph, graphNodes, meta];
+  if (bank?.dim !== meta.outputs.embedding) bank = new ExampleBank(meta.outputs.embedding);
   return { metadata, info: await backendInfo() };
 }
 
@@ -124,7 +131,7 @@ async function thumbnail(bitmap) {
   return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 });
 }
 
-async function classify({ file, spec }) {
+async function classify({ file, spec, thumb: wantThumb = true, teach = false }) {
   if (!model) throw new RequestError('not_loaded', 'the model is not loaded yet');
   if (!(file instanceof Blob || file instanceof ImageBitmap)) {
     throw new RequestError('bad_request', 'classify needs a File, Blob or ImageBitmap');
@@ -137,13 +144,16 @@ async function classify({ file, spec }) {
   try {
     if (bitmap.width === 0 || bitmap.height === 0) throw new RequestError('decode', 'the image has no pixels');
     const input = pixels(bitmap, spec);
-    const thumb = await thumbnail(bitmap);
+    const thumb = wantThumb ? await thumbnail(bitmap) : null;
     const t1 = performance.now();
     const x = tf.tensor4d(input, [1, spec.size, spec.size, 3]);
     const out = predictNamed(model, nodes, x);
     try {
       const [probs, embedding] = await Promise.all([out.probs.data(), out.embedding.data()]);
+      const sims = teach ? bank.cosines(embedding) : { ids: undefined, sims: undefined };
       return {
+        simIds: sims.ids,
+        sims: sims.sims,
         probs: Array.from(probs),
         embedding: Array.from(embedding),
         width: bitmap.width,
@@ -160,8 +170,32 @@ async function classify({ file, spec }) {
   }
 }
 
-const handlers = { load, classify, info: async () => ({ info: await backendInfo() }) };
-const replies = { load: 'loaded', classify: 'result', info: 'info' };
+function examples() {
+  if (!bank) throw new RequestError('not_loaded', 'the model is not loaded yet');
+  return bank;
+}
+
+// Run a change to the example bank; a malformed request (no id, a wrong-sized embedding) is a bad_request.
+function teachChange(change) {
+  try {
+    change(examples());
+  } catch (err) {
+    if (err instanceof TypeError) throw new RequestError('bad_request', err.message);
+    throw err;
+  }
+  return { count: bank.size };
+}
+
+const handlers = {
+  load,
+  classify,
+  info: async () => ({ info: await backendInfo() }),
+  teach_set: async ({ items }) => teachChange((b) => b.set(items ?? [])),
+  teach_add: async ({ exampleId, embedding }) => teachChange((b) => b.add(exampleId, embedding)),
+  teach_remove: async ({ ids }) => teachChange((b) => (ids ?? []).forEach((id) => b.remove(id))),
+};
+const replies = { load: 'loaded', classify: 'result', info: 'info', teach_set: 'teach', teach_add: 'teach',
+  teach_remove: 'teach' };
 
 self.onmessage = async ({ data }) => {
   const { id, type } = data ?? {};

@@ -1,0 +1,1 @@
+"""The page's DOM layer (Pyodide only: imports js). The logic it calls lives in the pure modules of app/."""

@@ -1,0 +1,30 @@
+"""Small DOM helpers shared by the page's Python modules (Pyodide only)."""
+
+from js import URL, Blob, Object, document, window
+from pyodide.ffi import create_proxy, to_js
+
+
+def element(tag: str, cls: str = "", text: str = ""):
+    node = document.createElement(tag)
+    if cls:
+        node.className = cls
+    if text:
+        node.textContent = text
+    return node
+
+
+def js_object(value: dict):
+    """A plain JS object (not a Map) from a dict, as JS APIs expect."""
+    return to_js(value, dict_converter=Object.fromEntries)
+
+
+def download(data, name: str, mime: str) -> None:
+    """Offer `data` (str, bytes or a Blob) as a file download."""
+    if isinstance(data, bytes):
+        data = to_js(data)
+    blob = data if hasattr(data, "arrayBuffer") else Blob.new([data], js_object({"type": mime}))
+    url = URL.createObjectURL(blob)
+    link = element("a")
+    link.href, link.download = url, name
+    link.click()
+    window.setTimeout(create_proxy(lambda: URL.revokeObjectURL(url)), 1000)

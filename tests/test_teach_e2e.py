@@ -1,0 +1,223 @@
+"""Teach mode end to end in headless Chromium: real Pyodide, real tfjs worker, real model, IndexedDB, and real
+clothing photos (../shared/data/fewshot/clothing): teach, classify, delete one, reload, export/import, the
+dataset zip and the camera (Chromium's fake video device)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.teach import TeachConfig, TeachSet
+from model import data
+from model.evaluate import outputs
+from tests.conftest import DATA, ROOT
+from tools.browser import fake_camera_args, launch, open_page, wait_ready, write_y4m
+
+CLOTHING = DATA / "fewshot" / "clothing"
+LABELS = ("shoes", "hat", "pants")
+SHOTS = 5
+MODEL = ROOT / "model" / "cafe"
+
+
+def examples(label: str, n: int = SHOTS) -> list[Path]:
+    return sorted((CLOTHING / "train" / label).glob("*.jpg"))[:n]
+
+
+def test_photos(per_label: int = 4) -> list[Path]:
+    return [p for label in LABELS for p in sorted((CLOTHING / "test" / label).glob("*.jpg"))[:per_label]]
+
+
+def labels_state(page) -> dict[str, int]:
+    return page.evaluate("Object.fromEntries([...document.querySelectorAll('[data-label]')]"
+                         ".map(e => [e.dataset.label, +e.dataset.examples]))")
+
+
+def teach_labels(page, labels=LABELS, shots: int = SHOTS) -> None:
+    page.click("#mode-teach")
+    for label in labels:
+        page.fill("#teach-label-name", label)
+        page.press("#teach-label-name", "Enter")
+        page.wait_for_selector(f'[data-label="{label}"]')
+        picker = f'[data-label="{label}"] input[data-teach-files]'
+        page.set_input_files(picker, [str(p) for p in examples(label, shots)])
+        done = f"document.querySelector('[data-label=\"{label}\"]').dataset.examples === '{shots}'"
+        page.wait_for_function(done, timeout=60_000)
+
+
+def teach_cards(page, n: int) -> dict[str, dict]:
+    cards = "[...document.querySelectorAll('#teach-results [data-result]')]"
+    page.wait_for_function(f"{cards}.length >= {n} && {cards}.every(e => ['done', 'error'].includes(e.dataset.status))",
+                           timeout=90_000)
+    return {r["name"]: r for r in page.evaluate(f"{cards}.map(e => ({{...e.dataset}}))")}
+
+
+def worker_examples(page) -> int:
+    return page.evaluate("window.snaptag.client.info().then(r => r.info.examples)")
+
+
+def test_teach_classify_delete_one_and_reload(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    teach_labels(s.page)
+    photos = test_photos()
+    s.page.set_input_files("#upload", [str(p) for p in photos])
+    cards = teach_cards(s.page, len(photos))
+    assert all(c["status"] == "done" and c["category"] in (*LABELS, "review") and c["top"] in LABELS
+               for c in cards.values()), cards
+    right = sum(cards[p.name]["top"] == p.parent.name for p in photos)
+    assert right >= 0.6 * len(photos), f"{right} of {len(photos)} right"
+
+    before = s.page.evaluate("window.snaptag.client.info().then(r => r.info.numTensors)")
+    first = s.page.locator('[data-label="hat"] [data-example]').first
+    gone = first.get_attribute("data-id")
+    first.locator("[data-delete-example]").click()
+    s.page.wait_for_function("document.querySelector('[data-label=\"hat\"]').dataset.examples === '4'")
+    assert labels_state(s.page) == {"shoes": 5, "hat": 4, "pants": 5}
+    assert worker_examples(s.page) == 14
+    assert s.page.evaluate("window.snaptag.client.info().then(r => r.info.numTensors)") == before
+
+    s.page.reload()
+    wait_ready(s.page)
+    assert labels_state(s.page) == {"shoes": 5, "hat": 4, "pants": 5}  # IndexedDB kept them, minus the one
+    assert worker_examples(s.page) == 14
+    assert s.page.locator(f'[data-example][data-id="{gone}"]').count() == 0
+    s.page.click("#mode-teach")
+    s.page.set_input_files("#upload", [str(photos[0])])
+    again = teach_cards(s.page, 1)[photos[0].name]
+    assert again["top"] in LABELS
+    assert not s.errors
+    s.context.close()
+
+
+def test_the_page_gives_the_same_answers_as_build_py_fewshot(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    teach_labels(s.page)
+    photos = test_photos(6)
+    s.page.set_input_files("#upload", [str(p) for p in photos])
+    page_cards = teach_cards(s.page, len(photos))
+
+    meta = json.loads((MODEL / "metadata.json").read_text())  # the CPython side: Pillow + tfjs in Node
+    spec = __import__("app.spec", fromlist=["PreprocessSpec"]).PreprocessSpec.from_metadata(meta)
+    ex_paths = [p for label in LABELS for p in examples(label)]
+    ex_emb = outputs(MODEL, ex_paths, spec)[1]
+    test_emb = outputs(MODEL, photos, spec)[1]
+    teach = TeachSet(TeachConfig.from_metadata(meta))
+    for label in LABELS:
+        teach.add_label(label)
+    for p in ex_paths:
+        teach.add_example(p.name, p.parent.name)
+    unit = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)  # noqa: E731
+    sims = unit(test_emb) @ unit(ex_emb).T
+    want = {p.name: teach.decide(zip([e.name for e in ex_paths], row.tolist())) for p, row in zip(photos, sims)}
+    same_top = sum(page_cards[n]["top"] == d.top[0][0] for n, d in want.items())
+    same_category = sum(page_cards[n]["category"] == d.category for n, d in want.items())
+    assert same_top >= len(photos) - 1 and same_category >= len(photos) - 2, (same_top, same_category, len(photos))
+    probs = [abs(float(page_cards[n]["prob"]) - d.prob) for n, d in want.items() if page_cards[n]["top"] == d.top[0][0]]
+    assert np.median(probs) < 0.05
+    s.context.close()
+
+
+def test_export_import_round_trip_and_dataset_zip(browser, server, tmp_path):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    teach_labels(s.page, ("shoes", "hat"), 3)
+    with s.page.expect_download() as dl:
+        s.page.click("#teach-export")
+    exported = tmp_path / "labels.json"
+    Path(dl.value.path()).rename(exported)
+    doc = json.loads(exported.read_text())
+    assert doc["labels"] == ["shoes", "hat"] and len(doc["examples"]) == 6
+    assert doc["model"] == json.loads((MODEL / "metadata.json").read_text())["model_id"]
+
+    with s.page.expect_download() as dl:
+        s.page.click("#teach-export-dataset")
+    with zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes())) as zf:
+        zf.extractall(tmp_path / "zip")
+    tree = data.dataset(tmp_path / "zip" / "snaptag-dataset")
+    assert tree["train"].classes == ["hat", "shoes"] and sum(len(t) for t in tree.values()) == 6
+    s.context.close()
+
+    fresh = open_page(browser, server.url)  # a new context: an empty IndexedDB, as on another machine
+    wait_ready(fresh.page)
+    fresh.page.click("#mode-teach")
+    assert labels_state(fresh.page) == {}
+    fresh.page.set_input_files("#teach-import", str(exported))
+    fresh.page.wait_for_function("document.querySelectorAll('[data-example]').length === 6", timeout=60_000)
+    assert labels_state(fresh.page) == {"shoes": 3, "hat": 3} and worker_examples(fresh.page) == 6
+
+    other_model = tmp_path / "other.json"  # the same file from another model: the photos are embedded again
+    other_model.write_text(json.dumps({**doc, "model": "another-model", "labels": ["shoes", "hat", "socks"]}))
+    fresh.page.evaluate("indexedDB.deleteDatabase('snaptag-teach')")
+    fresh.page.set_input_files("#teach-import", str(other_model))
+    fresh.page.wait_for_function("document.querySelector('[data-label=\"socks\"]') !== null", timeout=60_000)
+    assert "already here" in fresh.page.inner_text("#teach-message")  # same ids: nothing added twice
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}')
+    fresh.page.set_input_files("#teach-import", str(bad))
+    fresh.page.wait_for_function("document.getElementById('teach-message').dataset.kind === 'error'")
+    assert "not a snaptag labels file" in fresh.page.inner_text("#teach-message")
+    assert labels_state(fresh.page) == {"shoes": 3, "hat": 3, "socks": 0}
+    fresh.context.close()
+
+
+def test_labels_are_created_renamed_and_deleted_with_their_examples(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    teach_labels(s.page, ("shoes", "hat"), 2)
+    s.page.fill("#teach-label-name", "Shoes")
+    s.page.press("#teach-label-name", "Enter")
+    s.page.wait_for_function("document.getElementById('teach-message').dataset.kind === 'error'")
+    assert "already a label" in s.page.inner_text("#teach-message")
+    s.page.fill('[data-label="hat"] [data-rename]', "caps")
+    s.page.press('[data-label="hat"] [data-rename]', "Enter")
+    s.page.wait_for_selector('[data-label="caps"]')
+    s.page.click('[data-label="shoes"] [data-delete-label]')
+    s.page.wait_for_function("document.querySelector('[data-label=\"shoes\"]') === null")
+    assert labels_state(s.page) == {"caps": 2} and worker_examples(s.page) == 2
+    s.page.reload()
+    wait_ready(s.page)
+    assert labels_state(s.page) == {"caps": 2}
+    s.context.close()
+
+
+@pytest.fixture(scope="module")
+def camera_browser(playwright, tmp_path_factory):
+    """Chromium whose camera shows one clothing photo (a shoe), through the fake video device."""
+    video = write_y4m(examples("shoes", 1)[0], tmp_path_factory.mktemp("camera") / "shoe.y4m")
+    b = launch(playwright, fake_camera_args(video))
+    yield b
+    b.close()
+
+
+def test_camera_predicts_live_and_a_held_button_captures_a_burst(camera_browser, server):
+    s = open_page(camera_browser, server.url)
+    wait_ready(s.page)
+    teach_labels(s.page, ("shoes", "hat"), 3)
+    s.page.click("#camera-toggle")
+    s.page.wait_for_function("+document.getElementById('camera-predictions').dataset.count >= 10", timeout=60_000)
+    bars = s.page.evaluate("[...document.querySelectorAll('[data-camera-label]')].map(e => [e.dataset.cameraLabel,"
+                           " +e.dataset.prob])")
+    assert [name for name, _ in bars] == ["shoes", "hat"]
+    assert s.page.get_attribute("#camera-verdict", "data-category") == "shoes"  # the camera shows a shoe
+    assert dict(bars)["shoes"] > dict(bars)["hat"]
+
+    button = s.page.locator('[data-label="hat"] [data-capture]')
+    button.hover()
+    s.page.mouse.down()
+    s.page.wait_for_function("+document.querySelector('[data-label=\"hat\"]').dataset.examples >= 6",
+                             timeout=30_000)
+    s.page.mouse.up()
+    s.page.wait_for_timeout(500)
+    held = labels_state(s.page)["hat"]
+    s.page.wait_for_timeout(800)
+    assert labels_state(s.page)["hat"] == held  # the burst stops when the button is let go
+    s.page.click("#camera-toggle")
+    assert s.page.evaluate("document.documentElement.dataset.camera") == "off"
+    assert not s.errors
+    s.context.close()

@@ -1,0 +1,78 @@
+// Teach mode's example vectors, held in the worker so that the cosine math stays off the main thread.
+// One small class: set, add, remove, cosines, clear. Rows live in one growing Float32Array; remove moves the
+// last row into the gap, so add and remove are O(1) and nothing is left behind to dispose.
+
+function norm(v) {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
+  return Math.sqrt(sum) || 1;
+}
+
+export class ExampleBank {
+  constructor(dim) {
+    this.dim = dim;
+    this.ids = [];
+    this.rowOf = new Map();
+    this.data = new Float32Array(dim * 64);
+  }
+
+  get size() {
+    return this.ids.length;
+  }
+
+  set(items) {
+    this.clear();
+    for (const { id, embedding } of items) this.add(id, embedding);
+  }
+
+  add(id, embedding) {
+    if (typeof id !== 'string' || !id) throw new TypeError('an example needs a string id');
+    if (!embedding || embedding.length !== this.dim) {
+      throw new TypeError(`an example needs a ${this.dim}-d embedding, got ${embedding?.length}`);
+    }
+    if (this.rowOf.has(id)) this.remove(id);
+    if ((this.size + 1) * this.dim > this.data.length) {
+      const grown = new Float32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const row = this.size;
+    const n = norm(embedding);
+    for (let i = 0; i < this.dim; i++) this.data[row * this.dim + i] = embedding[i] / n;
+    this.ids.push(id);
+    this.rowOf.set(id, row);
+  }
+
+  remove(id) {
+    const row = this.rowOf.get(id);
+    if (row === undefined) return false;
+    const last = this.size - 1;
+    if (row !== last) {
+      this.data.copyWithin(row * this.dim, last * this.dim, (last + 1) * this.dim);
+      this.ids[row] = this.ids[last];
+      this.rowOf.set(this.ids[row], row);
+    }
+    this.ids.pop();
+    this.rowOf.delete(id);
+    return true;
+  }
+
+  clear() {
+    this.ids = [];
+    this.rowOf.clear();
+    this.data = new Float32Array(this.dim * 64);
+  }
+
+  /** {ids, sims}: the cosine of `query` with every example, in the bank's row order. */
+  cosines(query) {
+    const { dim, data } = this;
+    const n = norm(query);
+    const sims = new Float32Array(this.size);
+    for (let r = 0; r < this.size; r++) {
+      let dot = 0;
+      for (let i = 0, o = r * dim; i < dim; i++) dot += data[o + i] * query[i];
+      sims[r] = dot / n;
+    }
+    return { ids: this.ids.slice(), sims };
+  }
+}
