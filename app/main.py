@@ -54,9 +54,9 @@ def build_counts(cmap: ClassMap) -> None:
     document.getElementById("counts").replaceChildren(*items)
 
 
-def add_files(js_files, target=None) -> None:
+def add_files(js_files, via: str = "input", target=None) -> None:
     if ctx["mode"] == "teach":
-        if not teach_page.take_files(js_files, target):
+        if not teach_page.take_files(js_files, via, target):
             teach_page.cards.add_files(js_files)
         return
     cards.add_files(js_files)

@@ -221,3 +221,25 @@ def test_camera_predicts_live_and_a_held_button_captures_a_burst(camera_browser,
     assert s.page.evaluate("document.documentElement.dataset.camera") == "off"
     assert not s.errors
     s.context.close()
+
+
+def test_photos_dropped_on_a_label_or_pasted_while_it_is_selected_become_its_examples(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    teach_labels(s.page, ("shoes", "hat"), 1)
+    dropped, pasted = examples("shoes", 2)[1], examples("hat", 2)[1]
+    s.page.evaluate("""([a, b]) => {
+        const file = (bytes, name) => new File([new Uint8Array(bytes)], name, {type: 'image/jpeg'});
+        const drop = new DataTransfer();
+        drop.items.add(file(a, 'dropped.jpg'));
+        document.querySelector('[data-label="shoes"] .examples').dispatchEvent(
+            new DragEvent('drop', {dataTransfer: drop, bubbles: true, cancelable: true}));
+        document.querySelector('[data-label="hat"] header').click();  // select the label, then paste
+        const paste = new DataTransfer();
+        paste.items.add(file(b, 'pasted.jpg'));
+        document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: paste, bubbles: true}));
+    }""", [list(dropped.read_bytes()), list(pasted.read_bytes())])
+    s.page.wait_for_function("document.querySelectorAll('[data-example]').length === 4", timeout=30_000)
+    assert labels_state(s.page) == {"shoes": 2, "hat": 2}
+    assert s.page.locator("#teach-results [data-result]").count() == 0  # examples, not photos to label
+    s.context.close()

@@ -6,11 +6,12 @@ import { TeachStore } from './teach_store.js';
 const root = document.documentElement;
 const snaptag = (window.snaptag = { inbox: [], onfiles: null, swReady: null, openTeachStore: () => TeachStore.open() });
 
-// `target`: the element a drop landed on (teach mode files a drop on a label as its examples), else null.
-function addFiles(files, target = null) {
+// `via`: 'input' (#upload), 'drop' or 'paste'; `target`: the element a drop landed on. Teach mode files a
+// drop on a label, or a paste while a label is selected, as that label's examples.
+function addFiles(files, via, target = null) {
   const list = Array.from(files || []);
   if (!list.length) return;
-  if (snaptag.onfiles) snaptag.onfiles(list, target);
+  if (snaptag.onfiles) snaptag.onfiles(list, via, target);
   else snaptag.inbox.push(...list);
 }
 
@@ -26,7 +27,7 @@ function showProgress(loaded, total) {
 
 const upload = document.getElementById('upload');
 upload.addEventListener('change', () => {
-  addFiles(upload.files);
+  addFiles(upload.files, 'input');
   upload.value = '';
 });
 const zone = document.getElementById('dropzone');
@@ -40,9 +41,9 @@ document.addEventListener('dragleave', () => zone.classList.remove('over'));
 document.addEventListener('drop', (e) => {
   e.preventDefault();
   zone.classList.remove('over');
-  addFiles(e.dataTransfer?.files, e.target);
+  addFiles(e.dataTransfer?.files, 'drop', e.target);
 });
-document.addEventListener('paste', (e) => addFiles(e.clipboardData?.files));
+document.addEventListener('paste', (e) => addFiles(e.clipboardData?.files, 'paste'));
 
 snaptag.client = new SnaptagWorker(new URL('./worker.js', import.meta.url));
 snaptag.model = snaptag.client.load(new URL('../model/', import.meta.url).href, (p) => showProgress(p.loaded, p.total));

@@ -195,10 +195,14 @@ async def delete_label(node) -> None:
     say(f"Label {name} and its {len(gone)} examples deleted.")
 
 
-def take_files(js_files, target) -> bool:
-    """Files dropped on a label (or pasted while one is active) become its examples; else False."""
-    node = target.closest("[data-label]") if target else None
-    name = node.dataset.label if node else ctx["active"] if target is None else None
+def take_files(js_files, via: str, target) -> bool:
+    """Files dropped on a label, or pasted while one is selected, become its examples; else False (the photos
+    are to be labelled). `target` may be JS null (pyodide's jsnull, falsy)."""
+    if via == "drop":
+        node = target.closest("[data-label]") if target else None
+        name = node.dataset.label if node else None
+    else:
+        name = ctx["active"] if via == "paste" else None
     if not name or name not in teach.labels:
         return False
     asyncio.ensure_future(add_examples(name, list(js_files)))
