@@ -1,8 +1,15 @@
-"""What the user dropped: accept it, or say clearly why not. Also turns worker errors into user messages."""
+"""What the user dropped: accept it, or say clearly why not. Also turns worker errors into user messages.
+
+Two checks: `check` on the name, size and type (instant), then `check_header` on the file's first bytes
+(app/imagesize.py): what the bytes say it is, and how many pixels it would decode to, before anything decodes.
+"""
 
 from __future__ import annotations
 
-MAX_BYTES = 100 * 1024 * 1024
+from app.imagesize import ImageInfo, sniff
+
+MAX_BYTES = 100_000_000  # 100 MB
+MAX_PIXELS = 50_000_000  # 50 megapixels: a decoded 50 MP image takes 200 MB; phones' cameras stay below
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jfif", ".png", ".webp", ".gif", ".bmp", ".avif", ".ico"}
 HEIC_EXTENSIONS = {".heic", ".heif"}
 HEIC_TYPES = {"image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence"}
@@ -20,19 +27,35 @@ def is_heic(name: str, mime: str) -> bool:
 
 
 def check(name: str, size: int, mime: str) -> str | None:
-    """None when the file may be an image worth decoding, else the message for its card."""
+    """None when the file may be an image worth reading, else the message for its card (HEIC is judged by
+    its bytes in check_header: a JPEG named .heic is fine)."""
     mime = (mime or "").lower()
     if size == 0:
         return "The file is empty (0 bytes)."
     if size > MAX_BYTES:
-        return f"The file is too large ({size / 1e6:.0f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)."
-    if is_heic(name, mime):
-        return HEIC_MESSAGE
-    if mime.startswith("image/") or (not mime and _extension(name) in IMAGE_EXTENSIONS):
+        return f"The file is too large ({size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)."
+    if mime.startswith("image/") or is_heic(name, mime) or (not mime and _extension(name) in IMAGE_EXTENSIONS):
         return None
     if mime:
         return f"Not an image: this is a {mime} file."
     return f"Not an image: {name!r} has no image type or extension."
+
+
+def check_header(name: str, mime: str, header: bytes) -> tuple[ImageInfo | None, str | None]:
+    """(what the bytes are, None) when the image may be decoded, else (info or None, the message for its card).
+    The bytes decide, not the name: a JPEG called .heic is a JPEG."""
+    info = sniff(header)
+    if info is None:
+        return None, decode_failure(name, mime, "unknown signature")
+    if info.format == "heic":
+        return info, HEIC_MESSAGE
+    if info.pixels is None:
+        return info, f"Could not read this {info.format.upper()}'s size from its header; it may be damaged."
+    if info.pixels > MAX_PIXELS:
+        return info, (f"The image is too large to open safely: {info.width} × {info.height} pixels "
+                      f"({info.pixels / 1e6:.0f} MP; the limit is {MAX_PIXELS / 1e6:.0f} MP). Scale it down and "
+                      "add it again.")
+    return info, None
 
 
 def decode_failure(name: str, mime: str, detail: str) -> str:

@@ -210,3 +210,24 @@ def test_drop_and_paste_add_photos(browser, server):
     settled = {r["name"]: r for r in wait_settled(s.page, 2)}
     assert settled["dropped.jpg"]["status"] == "done" and settled["pasted.jpg"]["status"] == "done"
     s.context.close()
+
+
+def test_a_png_bomb_is_refused_from_its_header_and_the_other_photos_go_on(browser, server, tmp_path):
+    from tests.test_imagesize import write_bomb
+
+    bomb = write_bomb(tmp_path)  # ~64 KB that would decode to 23000 x 23000 pixels
+    jpeg_named_heic = tmp_path / "IMG_0001.heic"
+    jpeg_named_heic.write_bytes(photos("test", 1)[0][0].read_bytes())
+    good = [str(p) for p, _ in photos("test", 2)]
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    s.page.set_input_files("#upload", [str(bomb), *good, str(jpeg_named_heic)])
+    cards = {r["name"]: r for r in wait_settled(s.page, len(good) + 2)}
+    assert cards["bomb.png"]["status"] == "error"
+    assert "too large to open safely: 23000 × 23000 pixels" in cards["bomb.png"]["error"]
+    assert all(cards[Path(p).name]["status"] == "done" for p in good)
+    assert cards["IMG_0001.heic"]["status"] == "done"  # judged by its bytes: a JPEG
+    info = s.page.evaluate("window.snaptag.client.info().then(r => r.info)")
+    assert info["modelLoaded"] and info["numBytes"] < 50e6  # nothing big was decoded
+    assert not s.errors
+    s.context.close()

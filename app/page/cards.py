@@ -12,9 +12,17 @@ from js import URL, document
 from pyodide.ffi import JsException, create_proxy
 
 from app import intake
+from app.imagesize import HEADER_BYTES
 from app.mapping import REVIEW, Decision
-from app.page.dom import element
+from app.page.dom import element, read_bytes
 from app.queue import DONE, ERROR, Item, PhotoQueue
+
+
+async def header_problem(file, name: str, mime: str) -> str | None:
+    """The message for a file whose first bytes say it must not be decoded (too many pixels, HEIC, not an
+    image), else None. Read in well under a second whatever the file's size."""
+    _info, problem = intake.check_header(name, mime, await read_bytes(file, HEADER_BYTES))
+    return problem
 
 
 def js_failure(err: Exception, name: str, mime: str) -> str:
@@ -24,6 +32,8 @@ def js_failure(err: Exception, name: str, mime: str) -> str:
         code = str(getattr(js_err, "code", "") or "internal")
         detail = str(getattr(js_err, "message", "") or err)
         return intake.worker_failure(code, detail, name, mime)
+    if isinstance(err, ValueError):  # a refusal of ours: the message is the user's
+        return str(err)
     return f"Could not classify this photo: {err}"
 
 
@@ -118,6 +128,9 @@ class CardList:
 
     async def process(self, item: Item) -> None:
         try:
+            problem = await header_problem(self.files.get(item.id), item.name, item.mime)
+            if problem:
+                raise ValueError(problem)
             res = await self.classify(self.files.get(item.id))
             self.queue.finish(item.id, self.decide(res), list(res.embedding))
             if res.thumb:

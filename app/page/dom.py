@@ -1,6 +1,6 @@
 """Small DOM helpers shared by the page's Python modules (Pyodide only)."""
 
-from js import URL, Blob, Object, document, window
+from js import URL, Blob, Object, Uint8Array, document, window
 from pyodide.ffi import create_proxy, to_js
 
 
@@ -28,3 +28,9 @@ def download(data, name: str, mime: str) -> None:
     link.href, link.download = url, name
     link.click()
     window.setTimeout(create_proxy(lambda: URL.revokeObjectURL(url)), 1000)
+
+
+async def read_bytes(blob, limit: int | None = None) -> bytes:
+    """A Blob's (or File's) bytes, the first `limit` of them when given."""
+    part = blob.slice(0, limit) if limit else blob
+    return Uint8Array.new(await part.arrayBuffer()).to_bytes()

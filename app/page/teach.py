@@ -14,7 +14,7 @@ from pyodide.ffi import create_proxy, to_js
 
 from app import intake
 from app.mapping import REVIEW
-from app.page.cards import CardList, js_failure
+from app.page.cards import CardList, header_problem, js_failure
 from app.page.dom import element, js_object
 from app.queue import PhotoQueue
 from app.teach import TeachConfig, TeachError, TeachSet
@@ -125,6 +125,8 @@ async def add_examples(label: str, photos) -> None:
     for n, photo in enumerate(photos, 1):
         is_file = hasattr(photo, "size")  # a File; a camera frame is an ImageBitmap
         problem = intake.check(str(photo.name), int(photo.size), str(photo.type)) if is_file else None
+        if is_file and not problem:
+            problem = await header_problem(photo, str(photo.name), str(photo.type))
         if problem:
             say(f"{getattr(photo, 'name', 'A photo')}: {problem}", error=True)
             continue

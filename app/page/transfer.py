@@ -8,13 +8,9 @@ from js import Blob, Uint8Array, document
 from pyodide.ffi import create_proxy
 
 from app import teach_io
-from app.page.dom import download, js_object
+from app.page.dom import download, js_object, read_bytes
 from app.page.teach import ctx, embed, keep, labels_changed, new_label_el, proxies, say, teach
 from app.teach import TeachError
-
-
-async def photo_bytes(blob) -> bytes:
-    return Uint8Array.new(await blob.arrayBuffer()).to_bytes()
 
 
 async def saved_examples() -> list:
@@ -23,7 +19,7 @@ async def saved_examples() -> list:
 
 
 async def export_file(_event=None) -> None:
-    examples = [teach_io.Example(str(ex.id), str(ex.label), await photo_bytes(ex.photo),
+    examples = [teach_io.Example(str(ex.id), str(ex.label), await read_bytes(ex.photo),
                                  tuple(ex.embedding.to_py()))
                 for ex in await saved_examples()]
     download(teach_io.dump(ctx["model"], list(teach.labels), examples), "snaptag-labels.json", "application/json")
@@ -31,7 +27,7 @@ async def export_file(_event=None) -> None:
 
 
 async def export_dataset(_event=None) -> None:
-    pairs = [(str(ex.label), await photo_bytes(ex.photo)) for ex in await saved_examples()]
+    pairs = [(str(ex.label), await read_bytes(ex.photo)) for ex in await saved_examples()]
     if not pairs:
         say("Nothing to export yet: add example photos first.", error=True)
         return
