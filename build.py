@@ -37,7 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from tools.site import build_site
 
     build_site(ROOT, ROOT / "dist", model_dir(args))
-    serve(ROOT / "dist", args.port, args.prefix)
+    serve(ROOT / "dist", args.port, args.prefix, args.host)
     return 0
 
 
@@ -102,6 +102,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="build and serve dist/ on 127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on; 0.0.0.0 opens the page to phones on your network")
     s.add_argument("--prefix", default="/", help="serve the site under this URL path (e.g. /apps/snaptag/)")
     s.add_argument("--model", help="serve this exported model folder instead of model/cafe")
     s.set_defaults(func=cmd_serve)

@@ -32,6 +32,11 @@ def limited(split: data.Split, limit: int) -> data.Split:
 
 def assemble(cfg: TrainConfig) -> dict[str, data.Split]:
     root = Path(cfg.data)
+    if not root.is_dir():
+        raise data.DataError(f"--data {root}: no such folder")
+    if cfg.pool is not None and not cfg.pool.is_dir():
+        raise data.DataError(f"--pool {cfg.pool}: no such folder (it holds the photos of the `other` class; "
+                             "../shared/data/pretrain by default). --pool none trains without it")
     flat = root.is_dir() and not any((root / s).is_dir() for s in data.SPLITS)
     splits = data.dataset(root)
     if flat:

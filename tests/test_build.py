@@ -99,3 +99,30 @@ def test_bench_without_chromium_says_so(tmp_path: Path):
                           capture_output=True, text=True, env={**os.environ, "SNAPTAG_CHROMIUM": str(tmp_path / "no")})
     assert proc.returncode == 2, proc.stderr
     assert "no Chromium at" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_serve_says_so_when_the_port_is_taken_or_the_host_is_not_ours(dist):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, "build.py", "serve", "--port", str(port)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and f"port {port} is in use" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "build.py", "serve", "--host", "192.0.2.77"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "not an address of this machine" in proc.stderr
+
+
+def test_train_names_a_missing_data_or_pool_folder(tmp_path):
+    import subprocess
+    import sys
+
+    for args, message in ((["--data", str(tmp_path / "nope")], "no such folder"),
+                          (["--data", str(tmp_path), "--pool", str(tmp_path / "pool")], "--pool")):
+        proc = subprocess.run([sys.executable, "build.py", "train", *args], cwd=ROOT, capture_output=True, text=True)
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

@@ -3,13 +3,17 @@ site needs (wasm, mjs). Any static host works the same; this one is for developm
 
 from __future__ import annotations
 
+import errno
 import functools
 import http.server
+import socket
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from app.errors import UserError
 
 TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
          ".json": "application/json", ".toml": "text/plain", ".py": "text/plain", ".bin": "application/octet-stream"}
@@ -38,17 +42,45 @@ class Server(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def make_server(dist: Path, port: int = 8000, prefix: str = "/") -> http.server.ThreadingHTTPServer:
+class ServeError(UserError, OSError):
+    pass
+
+
+def make_server(dist: Path, port: int = 8000, prefix: str = "/", host: str = "127.0.0.1") -> Server:
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     handler = type("PrefixHandler", (Handler,), {"prefix": prefix})
-    server = Server(("127.0.0.1", port), functools.partial(handler, directory=str(dist)))
-    server.url = f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    try:
+        server = Server((host, port), functools.partial(handler, directory=str(dist)))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(f"port {port} is in use (another server?): stop it or pick another, --port N") from exc
+        if exc.errno in (errno.EADDRNOTAVAIL, socket.EAI_NONAME) or isinstance(exc, socket.gaierror):
+            raise ServeError(f"--host {host}: not an address of this machine ({exc.strerror or exc})") from exc
+        raise
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    server.prefix = prefix
+    server.url = f"http://{shown}:{server.server_address[1]}{prefix}"
     return server
 
 
-def serve(dist: Path, port: int = 8000, prefix: str = "/") -> None:
-    server = make_server(dist, port, prefix)
+def lan_address() -> str | None:
+    """This machine's address on the local network (no packet is sent), or None."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET address: connect() on UDP only picks a route
+            return probe.getsockname()[0]
+    except OSError:
+        return None
+
+
+def serve(dist: Path, port: int = 8000, prefix: str = "/", host: str = "127.0.0.1") -> None:
+    server = make_server(dist, port, prefix, host)
     print(f"snaptag is served at {server.url}  (Ctrl+C stops)", flush=True)
+    if host in ("0.0.0.0", ""):
+        lan = lan_address() or "<this machine's address>"
+        print(f"on your network: http://{lan}:{server.server_address[1]}{server.prefix}  (over plain http "
+              "a phone gets no camera and no offline cache: browsers allow those on https or localhost only)",
+              flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
