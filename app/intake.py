@@ -68,6 +68,7 @@ def decode_failure(name: str, mime: str, detail: str) -> str:
 def worker_failure(code: str, detail: str, name: str = "", mime: str = "") -> str:
     if code == "decode":
         return decode_failure(name, mime, detail)
-    if code == "timeout":
-        return "Processing took too long and was stopped; try a smaller photo."
+    if code == "worker_died":
+        return ("This photo stopped the image worker twice, so it was skipped: it may be damaged, or too large "
+                "for this device.")
     return f"Could not classify this photo: {detail}"

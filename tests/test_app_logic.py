@@ -88,7 +88,7 @@ def test_intake_accepts_images_and_explains_decode_failures():
     assert intake.check("a.webp", 10, "") is None
     assert "corrupt" in intake.worker_failure("decode", "x", "a.jpg", "image/jpeg")
     assert "HEIC" in intake.worker_failure("decode", "x", "a.heic", "")
-    assert "too long" in intake.worker_failure("timeout", "x")
+    assert "stopped the image worker twice" in intake.worker_failure("worker_died", "x")
 
 
 def test_queue_waits_for_the_model_then_processes_in_order(cmap):

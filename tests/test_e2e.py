@@ -231,3 +231,45 @@ def test_a_png_bomb_is_refused_from_its_header_and_the_other_photos_go_on(browse
     assert info["modelLoaded"] and info["numBytes"] < 50e6  # nothing big was decoded
     assert not s.errors
     s.context.close()
+
+
+def test_a_terminated_worker_comes_back_and_every_photo_is_done(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    s.page.evaluate("window.__firstWorker = window.snaptag.client.worker")
+    shots = photos("test", 3)[:8]
+    s.page.set_input_files("#upload", [str(p) for p, _ in shots])
+    s.page.wait_for_function("document.querySelectorAll('[data-result][data-status=\"done\"]').length >= 2")
+    s.page.evaluate("window.snaptag.client.worker.terminate()")  # mid-batch: no error event, just silence
+    settled = wait_settled(s.page, len(shots), timeout=120_000)
+    assert all(r["status"] == "done" for r in settled), settled
+    assert s.page.evaluate("window.snaptag.client.restarts") == 1
+    assert s.page.evaluate("window.snaptag.client.worker !== window.__firstWorker")  # the handle is the new one
+    info = s.page.evaluate("window.snaptag.client.info().then(r => r.info)")
+    assert info["modelLoaded"]
+    s.context.close()
+
+
+def test_a_photo_that_stops_the_worker_twice_fails_with_a_true_message(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    # Every worker from now on dies as soon as it is asked to classify (as a photo that crashes it would).
+    s.page.evaluate("""() => {
+        const client = window.snaptag.client;
+        let seen = null;
+        const arm = () => {
+            if (client.worker !== seen) {
+                seen = client.worker;
+                const post = seen.postMessage.bind(seen);
+                const w = seen;
+                seen.postMessage = (msg, transfer) => (msg?.type === 'classify' ? w.terminate() : post(msg, transfer));
+            }
+            setTimeout(arm, 5);
+        };
+        arm();
+    }""")
+    s.page.set_input_files("#upload", [str(photos("test", 1)[0][0])])
+    card = wait_settled(s.page, 1, timeout=120_000)[0]
+    assert card["status"] == "error" and "stopped the image worker twice" in card["error"], card
+    assert s.page.evaluate("window.snaptag.client.restarts") == 2
+    s.context.close()

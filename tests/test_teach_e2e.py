@@ -243,3 +243,16 @@ def test_photos_dropped_on_a_label_or_pasted_while_it_is_selected_become_its_exa
     assert labels_state(s.page) == {"shoes": 2, "hat": 2}
     assert s.page.locator("#teach-results [data-result]").count() == 0  # examples, not photos to label
     s.context.close()
+
+
+def test_a_new_worker_gets_the_taught_examples_back(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    teach_labels(s.page, ("shoes", "hat"), 3)
+    s.page.evaluate("window.snaptag.client.worker.terminate()")
+    photo = sorted((CLOTHING / "test" / "shoes").glob("*.jpg"))[0]
+    s.page.set_input_files("#upload", [str(photo)])
+    card = teach_cards(s.page, 1)[photo.name]
+    assert card["status"] == "done" and card["top"] in ("shoes", "hat")
+    assert s.page.evaluate("window.snaptag.client.restarts") == 1 and worker_examples(s.page) == 6
+    s.context.close()

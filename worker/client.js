@@ -1,21 +1,36 @@
 // Main-thread side of the worker protocol: one promise per request, settled by exactly one reply.
-// A request that gets no reply within its time limit, or a worker that crashes, rejects instead of hanging.
+//
+// A worker that dies comes back. It counts as dead when it crashes (an error event), when it stays silent for
+// SILENCE_MS while requests wait (a watchdog pings it every second; a terminated worker never answers), or when
+// a request passes its time limit. Then a new worker starts (`this.worker` is always the current one), loads
+// the model again, gets teach mode's example vectors back, and every request that was in flight is sent once
+// more; one that was already on its second try is rejected with code 'worker_died'. Camera frames are not sent
+// again (they were transferred): they are rejected with 'worker_died' too.
 const LIMITS_MS = { load: 180000, classify: 60000, info: 10000, teach_set: 30000, teach_add: 10000,
   teach_remove: 10000 };
+const SILENCE_MS = 8000;
+const MAX_RESTARTS = 5; // in a row without a request succeeding in between: then the page is told to reload
+
+function failure(code, message) {
+  return Object.assign(new Error(message), { code });
+}
 
 export class SnaptagWorker {
   constructor(url) {
-    this.worker = new Worker(url, { type: 'module' });
-    this.pending = new Map();
+    this.url = url;
+    this.pending = new Map(); // request id -> entry
+    this.waiting = []; // entries sent while a restart is under way
     this.nextId = 1;
-    this.worker.onmessage = ({ data }) => this.#receive(data);
-    this.worker.onerror = (event) => {
-      event.preventDefault?.();
-      this.#failAll(`the inference worker crashed: ${event.message || 'could not start'}`);
-    };
+    this.examples = new Map(); // teach mode's vectors, to give a new worker
+    this.modelUrl = null;
+    this.restarts = 0; // how many times a worker was replaced
+    this.failedRestarts = 0;
+    this.restarting = null;
+    this.#start();
   }
 
   load(modelUrl, onProgress) {
+    this.modelUrl = modelUrl;
     return this.#request('load', { modelUrl }, [], onProgress);
   }
 
@@ -26,14 +41,17 @@ export class SnaptagWorker {
   }
 
   teachSet(items) {
+    this.examples = new Map(Array.from(items, ({ id, embedding }) => [id, embedding]));
     return this.#request('teach_set', { items });
   }
 
   teachAdd(exampleId, embedding) {
+    this.examples.set(exampleId, embedding);
     return this.#request('teach_add', { exampleId, embedding });
   }
 
   teachRemove(ids) {
+    for (const id of ids) this.examples.delete(id);
     return this.#request('teach_remove', { ids });
   }
 
@@ -41,20 +59,53 @@ export class SnaptagWorker {
     return this.#request('info', {});
   }
 
-  #request(type, payload, transfer = [], onProgress = null) {
-    const id = this.nextId++;
+  #start() {
+    this.worker = new Worker(this.url, { type: 'module' });
+    this.worker.onmessage = ({ data }) => this.#receive(data);
+    this.worker.onerror = (event) => {
+      event.preventDefault?.();
+      this.#restart(`it crashed (${event.message || 'could not start'})`);
+    };
+    this.lastHeard = performance.now();
+  }
+
+  #request(type, payload, transfer = [], onProgress = null, internal = false) {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(Object.assign(new Error(`${type} got no answer within ${LIMITS_MS[type] / 1000} s`),
-          { code: 'timeout' }));
-      }, LIMITS_MS[type]);
-      this.pending.set(id, { resolve, reject, timer, onProgress });
-      this.worker.postMessage({ ...payload, id, type }, transfer); // the envelope's id and type win
+      this.#send({ type, payload, transfer, onProgress, resolve, reject, internal, attempts: 0 });
     });
   }
 
+  #send(entry) {
+    if (this.restarting && !entry.internal) {
+      this.waiting.push(entry);
+      return;
+    }
+    const id = this.nextId++;
+    entry.attempts += 1;
+    entry.timer = setTimeout(() => this.#restart(`a ${entry.type} request took over ${LIMITS_MS[entry.type] / 1000} s`),
+      LIMITS_MS[entry.type]);
+    if (!this.pending.size) this.lastHeard = performance.now();
+    this.pending.set(id, entry);
+    this.worker.postMessage({ ...entry.payload, id, type: entry.type }, entry.transfer);
+    this.#watch();
+  }
+
+  #watch() {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => {
+      if (!this.pending.size) {
+        clearInterval(this.watchdog);
+        this.watchdog = null;
+      } else if (performance.now() - this.lastHeard > SILENCE_MS) {
+        this.#restart(`it stopped answering for ${SILENCE_MS / 1000} s`);
+      } else {
+        this.worker.postMessage({ type: 'ping' });
+      }
+    }, 1000);
+  }
+
   #receive(msg) {
+    this.lastHeard = performance.now();
     const entry = this.pending.get(msg?.id);
     if (!entry) return;
     if (msg.type === 'progress') {
@@ -63,15 +114,43 @@ export class SnaptagWorker {
     }
     clearTimeout(entry.timer);
     this.pending.delete(msg.id);
-    if (msg.type === 'error') entry.reject(Object.assign(new Error(msg.message), { code: msg.code }));
+    this.failedRestarts = 0;
+    if (msg.type === 'error') entry.reject(failure(msg.code, msg.message));
     else entry.resolve(msg);
   }
 
-  #failAll(message) {
-    for (const [id, entry] of this.pending) {
-      clearTimeout(entry.timer);
-      entry.reject(Object.assign(new Error(message), { code: 'internal' }));
-      this.pending.delete(id);
+  async #restart(reason) {
+    if (this.restarting) return;
+    const orphans = [...this.pending.values()].filter((e) => !e.internal);
+    for (const e of this.pending.values()) clearTimeout(e.timer);
+    this.pending.clear();
+    this.worker.terminate();
+    this.restarts += 1;
+    this.failedRestarts += 1;
+    console.warn(`snaptag: the image worker was replaced: ${reason}`);
+    if (this.failedRestarts > MAX_RESTARTS) {
+      const err = failure('internal', `the image worker keeps failing (${reason}); reload the page`);
+      for (const e of [...orphans, ...this.waiting.splice(0)]) e.reject(err);
+      return;
+    }
+    this.#start();
+    this.restarting = (async () => {
+      if (this.modelUrl) await this.#request('load', { modelUrl: this.modelUrl }, [], null, true);
+      const items = [...this.examples].map(([id, embedding]) => ({ id, embedding }));
+      if (items.length) await this.#request('teach_set', { items }, [], null, true);
+    })();
+    let reloadError = null;
+    try {
+      await this.restarting;
+    } catch (err) {
+      reloadError = err;
+    }
+    this.restarting = null;
+    for (const e of [...orphans, ...this.waiting.splice(0)]) {
+      if (reloadError) e.reject(failure('load_failed', `the image worker could not restart: ${reloadError.message}`));
+      else if (e.attempts >= 2 || e.transfer.length) {
+        e.reject(failure('worker_died', `the image worker stopped while working on this (${reason})`));
+      } else this.#send(e);
     }
   }
 }

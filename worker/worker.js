@@ -7,6 +7,7 @@
 //                                               adds the cosine to every taught example: simIds[i] <-> sims[i])
 //   teach_set {items: [{id, embedding}]} | teach_add {exampleId, embedding} | teach_remove {ids} -> teach {count}
 //   info     {}                    -> info {info}
+//   ping {} (no id) -> pong {} : the client's watchdog
 //   error reply: {id, type: 'error', code: 'decode'|'not_loaded'|'bad_request'|'load_failed'|'internal', message}
 import '../vendor/tfjs/tf-core.min.js';
 import '../vendor/tfjs/tf-backend-wasm.min.js';
@@ -199,6 +200,10 @@ const replies = { load: 'loaded', classify: 'result', info: 'info', teach_set: '
 
 self.onmessage = async ({ data }) => {
   const { id, type } = data ?? {};
+  if (type === 'ping') {
+    self.postMessage({ type: 'pong' }); // the client's watchdog: this worker is alive
+    return;
+  }
   const progress = (p) => self.postMessage({ id, type: 'progress', ...p });
   try {
     if (!handlers[type]) throw new RequestError('bad_request', `unknown request type ${JSON.stringify(type)}`);
