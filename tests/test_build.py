@@ -22,11 +22,16 @@ def test_dist_is_self_contained_and_relative(dist: Path):
         assert (dist / name).is_file(), name
 
 
-def test_service_worker_precaches_every_file(dist: Path):
+def test_service_worker_precaches_every_file_with_its_hash(dist: Path):
+    import hashlib
+
     sw = (dist / "sw.js").read_text()
-    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", sw, re.S).group(1))
+    precache = dict(json.loads(re.search(r"const FILES = (\[.*?\]);", sw, re.S).group(1)))
     files = {"./" + p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()} - {"./sw.js"}
     assert set(precache) == files | {"./"}
+    for url, digest in precache.items():
+        path = dist / ("index.html" if url == "./" else url[2:])
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, url
 
 
 def repo_copy(tmp_path: Path, *leave_out: str) -> Path:

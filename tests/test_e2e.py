@@ -123,8 +123,8 @@ def test_works_offline_after_one_visit(browser, dist):
         s = open_page(browser, srv.url)
         wait_ready(s.page)
         precache = s.page.evaluate("""async () => {
-            await window.snaptag.swReady;
-            for (let i = 0; i < 200 && !navigator.serviceWorker.controller; i++)
+            const reg = await window.snaptag.swReady;
+            for (let i = 0; i < 300 && reg.active?.state !== 'activated'; i++)
                 await new Promise(r => setTimeout(r, 100));
             const keys = (await caches.keys()).filter(k => k.startsWith('snaptag-'));
             return {keys, n: (await (await caches.open(keys[0])).keys()).length};

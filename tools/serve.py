@@ -15,6 +15,10 @@ from pathlib import Path
 
 from app.errors import UserError
 
+# The policy the page is built to run under (docs/deploy.md). Pyodide needs 'unsafe-eval'; WebAssembly needs
+# 'wasm-unsafe-eval'; thumbnails and taught examples are blob: images.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; style-src 'self'; "
+       "img-src 'self' blob: data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'")
 TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
          ".json": "application/json", ".toml": "text/plain", ".py": "text/plain", ".bin": "application/octet-stream"}
 
@@ -22,6 +26,7 @@ TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/ja
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
     prefix = "/"
+    extra_headers: dict[str, str] = {"Cache-Control": "no-cache", "Content-Security-Policy": CSP}
 
     def translate_path(self, path: str) -> str:
         if not path.startswith(self.prefix):
@@ -29,7 +34,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         return super().translate_path("/" + path[len(self.prefix):])
 
     def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-cache")
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002
@@ -46,9 +52,12 @@ class ServeError(UserError, OSError):
     pass
 
 
-def make_server(dist: Path, port: int = 8000, prefix: str = "/", host: str = "127.0.0.1") -> Server:
+def make_server(dist: Path, port: int = 8000, prefix: str = "/", host: str = "127.0.0.1",
+                headers: dict[str, str] | None = None) -> Server:
+    """`headers`: sent with every response instead of the defaults (no-cache, the CSP)."""
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
-    handler = type("PrefixHandler", (Handler,), {"prefix": prefix})
+    attrs = {"prefix": prefix} if headers is None else {"prefix": prefix, "extra_headers": headers}
+    handler = type("PrefixHandler", (Handler,), attrs)
     try:
         server = Server((host, port), functools.partial(handler, directory=str(dist)))
     except OSError as exc:
@@ -96,9 +105,9 @@ def stop(server: http.server.ThreadingHTTPServer) -> None:
 
 
 @contextmanager
-def serving(dist: Path, prefix: str = "/") -> Iterator[http.server.ThreadingHTTPServer]:
+def serving(dist: Path, prefix: str = "/", headers: dict[str, str] | None = None) -> Iterator[Server]:
     """dist/ served from a background thread on a free port for the duration of the block (tests, bench)."""
-    server = make_server(dist, 0, prefix)
+    server = make_server(dist, 0, prefix, headers=headers)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield server

@@ -19,7 +19,6 @@ TFJS_FILES = {
     "@tensorflow/tfjs-converter/dist/tf-converter.min.js": "tf-converter.min.js",
     "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm": "tfjs-backend-wasm.wasm",
     "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm": "tfjs-backend-wasm-simd.wasm",
-    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm": "tfjs-backend-wasm-threaded-simd.wasm",
 }
 SITE_FILES = ("index.html", "pyscript.toml")
 MODEL_FILES = ("model.json", "metadata.json")
@@ -58,7 +57,8 @@ def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
     """dist-relative path -> source file. `model`: an exported model folder other than model/cafe."""
     modules = ensure_node_modules(root)
     files: dict[str, Path] = {name: root / name for name in SITE_FILES}
-    files |= {p.relative_to(root).as_posix(): p for p in sorted((root / "app").rglob("*.py"))}
+    files |= {p.relative_to(root).as_posix(): p for p in sorted((root / "app").rglob("*"))
+              if p.suffix in (".py", ".css")}
     files |= {f"worker/{p.name}": p for p in sorted((root / "worker").glob("*.js"))}
     model = model or root / "model" / "cafe"
     missing = [n for n in MODEL_FILES if not (model / n).exists()]
@@ -88,9 +88,22 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def service_worker(precache: list[str], version: str) -> str:
+def service_worker(files: list[tuple[str, str]], version: str) -> str:
+    """sw.js for this build: (url, sha256) of every file it precaches and checks."""
     template = (Path(__file__).parent / "sw_template.js").read_text()
-    return template.replace("__VERSION__", version).replace("__PRECACHE__", json.dumps(precache, indent=1))
+    return template.replace("__VERSION__", version).replace("__FILES__", json.dumps(files, indent=1))
+
+
+def write_service_worker(dist: Path, rels: list[str]) -> tuple[str, bool]:
+    """(the build's version, whether sw.js changed) for the files `rels` in dist/. The version hashes them all."""
+    hashes = {rel: _digest(dist / rel) for rel in sorted(rels)}
+    version = hashlib.sha256("".join(rel + h for rel, h in hashes.items()).encode()).hexdigest()[:16]
+    sw = service_worker([("./", hashes["index.html"]), *[(f"./{rel}", h) for rel, h in hashes.items()]], version)
+    sw_path = dist / "sw.js"
+    changed = not sw_path.exists() or sw_path.read_text() != sw
+    if changed:
+        sw_path.write_text(sw)
+    return version, changed
 
 
 def build_site(root: Path, dist: Path, model: Path | None = None) -> BuildResult:
@@ -106,16 +119,8 @@ def build_site(root: Path, dist: Path, model: Path | None = None) -> BuildResult
     keep = set(files) | {"sw.js"}
     for stale in [p for p in dist.rglob("*") if p.is_file() and p.relative_to(dist).as_posix() not in keep]:
         stale.unlink()
-    digest = hashlib.sha256()
-    for rel in sorted(files):
-        digest.update(rel.encode() + _digest(dist / rel).encode())
-    version = digest.hexdigest()[:16]
-    precache = ["./", *[f"./{rel}" for rel in sorted(files)]]
-    sw = service_worker(precache, version)
-    sw_path = dist / "sw.js"
-    if not sw_path.exists() or sw_path.read_text() != sw:
-        sw_path.write_text(sw)
-        copied += 1
+    version, changed = write_service_worker(dist, list(files))
+    copied += changed
     size = sum((dist / rel).stat().st_size for rel in files)
     print(f"built {dist}: {len(files) + 1} files, {size / 1e6:.1f} MB, {copied} updated, version {version}")
     return BuildResult(len(files) + 1, copied, size, version)

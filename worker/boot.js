@@ -66,9 +66,35 @@ window.addEventListener('py:all-done', () => pythonFailed('the app stopped early
 window.addEventListener('error', (e) => pythonFailed(e.message || 'script error'));
 window.addEventListener('unhandledrejection', (e) => pythonFailed(String(e.reason?.message || e.reason)));
 
+// The offline cache (dist/sw.js). A new build installs beside the running one and waits; the page offers to
+// switch (#update, data-update="ready" on <html>): the page never runs files of two builds.
+let switching = false;
+function offerUpdate(waiting) {
+  root.dataset.update = 'ready';
+  document.getElementById('update').hidden = false;
+  document.getElementById('update-reload').onclick = () => {
+    switching = true;
+    waiting.postMessage('activate');
+  };
+}
+
 if ('serviceWorker' in navigator && window.isSecureContext) {
+  navigator.serviceWorker.addEventListener('controllerchange', () => switching && location.reload());
   snaptag.swReady = navigator.serviceWorker
     .register('./sw.js')
-    .then(() => navigator.serviceWorker.ready)
+    .then((reg) => {
+      if (reg.waiting && navigator.serviceWorker.controller) offerUpdate(reg.waiting);
+      reg.addEventListener('updatefound', () => {
+        const next = reg.installing;
+        next.addEventListener('statechange', () => {
+          if (next.state === 'installed' && navigator.serviceWorker.controller) offerUpdate(next);
+        });
+      });
+      const check = () => reg.update().catch(() => {}); // offline: nothing to learn
+      setInterval(check, 30 * 60 * 1000);
+      document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && check());
+      snaptag.checkForUpdate = check;
+      return reg;
+    })
     .catch((err) => console.warn('offline cache unavailable:', err));
 }

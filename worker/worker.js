@@ -61,6 +61,9 @@ async function load({ modelUrl }, progress) {
   if (typeof modelUrl !== 'string') throw new RequestError('bad_request', 'load needs a modelUrl');
   const base = new URL(modelUrl, self.location.href);
   tf.wasm.setWasmPaths(new URL('../vendor/tfjs/', import.meta.url).href);
+  // One thread: tfjs' threaded build needs blob: helper workers, which a strict CSP (worker-src 'self') refuses
+  // on a cross-origin-isolated page (the load then hangs), and it was no faster on 2 cores (docs/design.md).
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!(await tf.setBackend('wasm'))) throw new RequestError('load_failed', 'the WASM backend could not start');
   await tf.ready();
   const metaRes = await fetch(new URL('metadata.json', base));

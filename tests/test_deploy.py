@@ -1,0 +1,91 @@
+"""Deployment in headless Chromium: the page under a strict Content-Security-Policy, with and without
+cross-origin isolation (what `serve` sends and docs/deploy.md gives for static hosts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import photos
+from tools.browser import wait_ready, wait_settled
+from tools.serve import CSP, serving
+
+VIOLATIONS = ("window.__violations = [];"
+              "document.addEventListener('securitypolicyviolation', (e) => window.__violations.push("
+              "`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile || ''}:${e.lineNumber}`));")
+ISOLATED = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
+
+
+@pytest.mark.parametrize("isolated", [False, True], ids=["plain", "cross-origin-isolated"])
+def test_the_page_works_under_a_strict_csp(browser, dist, isolated: bool):
+    headers = {"Content-Security-Policy": CSP, **(ISOLATED if isolated else {})}
+    with serving(dist, headers=headers) as srv:
+        context = browser.new_context()
+        context.add_init_script(VIOLATIONS)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(srv.url)
+        wait_ready(page)
+        page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
+        assert all(r["status"] == "done" for r in wait_settled(page, 3))
+        page.click("#mode-teach")
+        page.fill("#teach-label-name", "menus")
+        page.press("#teach-label-name", "Enter")
+        page.set_input_files('[data-label="menus"] input[data-teach-files]', str(photos("test", 1)[1][0]))
+        page.wait_for_selector("[data-example] img")
+        info = page.evaluate("window.snaptag.client.info().then(r => r.info)")
+        assert info["crossOriginIsolated"] is isolated and info["threads"] == 1
+        assert page.evaluate("getComputedStyle(document.querySelector('.dropzone')).borderStyle") == "dashed"
+        assert page.evaluate("window.__violations") == [] and not errors
+        context.close()
+
+
+def markers(page) -> tuple[str | None, str | None]:
+    """(the build marker index.html carries, the one app/main.py set): equal when the page is one build."""
+    wait_ready(page)
+    page.wait_for_timeout(300)  # main.py's last line runs just after `ready`
+    return tuple(page.evaluate("[document.documentElement.dataset.marker ?? null, "
+                               "document.documentElement.dataset.pyMarker ?? null]"))
+
+
+def test_an_update_behind_a_caching_cdn_never_mixes_two_builds(browser, dist, tmp_path):
+    import shutil
+
+    from tools.site import write_service_worker
+
+    site = tmp_path / "site"
+    shutil.copytree(dist, site)
+    headers = {"Cache-Control": "public, max-age=3600", "Content-Security-Policy": CSP}
+    with serving(site, headers=headers) as srv:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(srv.url)
+        assert markers(page) == (None, None)
+        page.evaluate("""async () => {
+            const reg = await window.snaptag.swReady;
+            for (let i = 0; i < 300 && reg.active?.state !== 'activated'; i++)
+                await new Promise(r => setTimeout(r, 100));
+        }""")
+        page.reload()
+        assert markers(page) == (None, None)
+
+        index = site / "index.html"  # build B: index.html and app/main.py both change
+        index.write_text(index.read_text().replace('data-snaptag="loading"', 'data-snaptag="loading" data-marker="B"'))
+        main = site / "app" / "main.py"
+        main.write_text(main.read_text() + '\ndocument.documentElement.dataset.pyMarker = "B"\n')
+        rels = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file() and p.name != "sw.js"]
+        write_service_worker(site, rels)
+
+        page.evaluate("window.snaptag.checkForUpdate()")
+        page.wait_for_function("document.documentElement.dataset.update === 'ready'", timeout=60_000)
+        assert page.is_visible("#update-reload")
+        for _ in range(2):  # the open page keeps its build until the user switches
+            page.reload()
+            assert markers(page) == (None, None)
+        page.wait_for_function("document.documentElement.dataset.update === 'ready'", timeout=60_000)
+        with page.expect_navigation():
+            page.click("#update-reload")
+        assert markers(page) == ("B", "B")  # the new build, every file of it (max-age notwithstanding)
+        page.reload()
+        assert markers(page) == ("B", "B")
+        context.close()
