@@ -65,10 +65,11 @@ def add_files(js_files, via: str = "input", target=None) -> None:
 def on_export(kind: str):
     def handler(_event) -> None:
         items = list(queue.items.values())
+        model_id = ctx["model_id"]
         if kind == "json":
-            download(report.to_json(items, ctx["cmap"]), "snaptag-results.json", "application/json")
+            download(report.to_json(items, ctx["cmap"], model_id), "snaptag-results.json", "application/json")
         else:
-            download(report.to_csv(items, ctx["cmap"]), "snaptag-results.csv", "text/csv")
+            download(report.to_csv(items, ctx["cmap"], model_id), "snaptag-results.csv", "text/csv")
 
     return handler
 
@@ -107,6 +108,7 @@ async def start() -> None:
         loaded = await snaptag.model
         meta = loaded.metadata.to_py()
         ctx["spec"], ctx["cmap"] = PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta)
+        ctx["model_id"] = str(meta.get("model_id") or "")
     except JsException as err:
         fail_startup(f"Model failed to load: {getattr(getattr(err, 'js_error', None), 'message', err)}")
         return

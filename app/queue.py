@@ -20,6 +20,16 @@ class QueueError(UserError, ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class PhotoInfo:
+    """What the worker learnt of a photo it read."""
+
+    digest: str  # SHA-256 of the file's bytes (hex): the photo's identity, whatever its name
+    width: int
+    height: int
+    finished_at: str  # ISO 8601, when its result came
+
+
 @dataclass
 class Item:
     id: int
@@ -31,6 +41,7 @@ class Item:
     override: str | None = None
     error: str = ""
     embedding: list[float] = field(default_factory=list, repr=False)
+    photo: PhotoInfo | None = None
 
     @property
     def category(self) -> str | None:
@@ -77,11 +88,12 @@ class PhotoQueue:
             raise QueueError(f"no photo with id {item_id}")
         return self.items[item_id]
 
-    def finish(self, item_id: int, decision: Decision, embedding: list[float] | None = None) -> Item:
+    def finish(self, item_id: int, decision: Decision, embedding: list[float] | None = None,
+               photo: PhotoInfo | None = None) -> Item:
         item = self._get(item_id)
         if self.categories is None:
             raise QueueError("a result arrived before the model was ready")
-        item.decision = decision
+        item.decision, item.photo = decision, photo
         item.embedding = list(embedding or [])
         item.status = DONE
         return item

@@ -1,4 +1,10 @@
-"""Export of the results: JSON and CSV, one row per photo, in the order they were added."""
+"""Export of the results: JSON and CSV with the same fields, one row per photo, in the order they were added.
+
+Fields: id (the photo's content hash), file, size, width, height, status, category (as filed, overrides
+included), category_name, model_category, reason (why the model sent it to review), top-3, overridden, error,
+model_id, threshold, time. CSV cells that a spreadsheet would run as a formula (starting with = + - @, a tab
+or a carriage return) are written with a leading apostrophe (OWASP's rule for CSV injection).
+"""
 
 from __future__ import annotations
 
@@ -9,36 +15,51 @@ import json
 from app.mapping import ClassMap
 from app.queue import DONE, Item
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_FIELDS = ("id", "file", "size", "width", "height", "status", "category", "model_category", "reason", "top1",
+              "p1", "top2", "p2", "top3", "p3", "overridden", "error", "model_id", "threshold", "time")
 
-def rows(items: list[Item], cmap: ClassMap) -> list[dict]:
+
+def rows(items: list[Item], cmap: ClassMap, model_id: str = "") -> list[dict]:
     out = []
     for item in items:
-        row = {"file": item.name, "status": item.status, "category": None, "category_name": None,
-               "top3": [], "overridden": False, "error": item.error or None}
+        photo = item.photo
+        row = {"id": photo.digest[:16] if photo else None, "file": item.name, "size": item.size,
+               "width": photo.width if photo else None, "height": photo.height if photo else None,
+               "status": item.status, "category": None, "category_name": None, "model_category": None,
+               "reason": None, "top3": [], "overridden": False, "error": item.error or None,
+               "model_id": model_id, "threshold": cmap.threshold, "time": photo.finished_at if photo else None}
         if item.status == DONE and item.decision is not None:
             row.update(
                 category=item.category,
                 category_name=cmap.name(item.category),
+                model_category=item.decision.category,
+                reason=item.decision.reason or None,
                 top3=[{"class": cid, "name": cmap.name(cid), "prob": round(p, 4)} for cid, p in item.decision.top],
                 overridden=item.override is not None,
-                model_category=item.decision.category,
-                review_reason=item.decision.reason or None,
             )
         out.append(row)
     return out
 
 
-def to_json(items: list[Item], cmap: ClassMap) -> str:
-    return json.dumps({"photos": rows(items, cmap)}, indent=1, ensure_ascii=False)
+def to_json(items: list[Item], cmap: ClassMap, model_id: str = "") -> str:
+    return json.dumps({"photos": rows(items, cmap, model_id)}, indent=1, ensure_ascii=False)
 
 
-def to_csv(items: list[Item], cmap: ClassMap) -> str:
+def cell(value: object) -> str:
+    """A CSV cell's text; one a spreadsheet would take for a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def to_csv(items: list[Item], cmap: ClassMap, model_id: str = "") -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["file", "status", "category", "top1", "p1", "top2", "p2", "top3", "p3", "overridden", "error"])
-    for row in rows(items, cmap):
-        top = [(t["class"], f"{t['prob']:.4f}") for t in row["top3"]]
-        top += [("", "")] * (3 - len(top))
-        writer.writerow([row["file"], row["status"], row["category"] or "", *[v for pair in top for v in pair],
-                         "yes" if row["overridden"] else "no", row["error"] or ""])
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a field holding \r or \n is then quoted
+    writer.writerow(CSV_FIELDS)
+    for row in rows(items, cmap, model_id):
+        flat = {**row, "overridden": "yes" if row["overridden"] else "no"}
+        for i in range(3):
+            top = row["top3"][i] if i < len(row["top3"]) else None
+            flat[f"top{i + 1}"], flat[f"p{i + 1}"] = (top["class"], f"{top['prob']:.4f}") if top else ("", "")
+        writer.writerow([cell(flat[name]) for name in CSV_FIELDS])
     return buf.getvalue()

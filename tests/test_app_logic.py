@@ -12,7 +12,7 @@ import pytest
 
 from app import intake, report
 from app.mapping import REVIEW, ClassInfo, ClassMap, MappingError, display_name
-from app.queue import DONE, ERROR, QUEUED, WORKING, PhotoQueue, QueueError
+from app.queue import DONE, ERROR, QUEUED, WORKING, PhotoInfo, PhotoQueue, QueueError
 from app.spec import PreprocessSpec, SpecError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,6 +145,21 @@ def test_export_json_and_csv(cmap):
     rows = list(csv.DictReader(io.StringIO(report.to_csv(items, cmap))))
     assert rows[0]["file"] == "café, 1.jpg" and rows[0]["top1"] == "menu" and rows[0]["overridden"] == "yes"
     assert rows[1]["category"] == "" and rows[1]["error"]
+    assert tuple(rows[0]) == report.CSV_FIELDS
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","x").jpg', "+1.jpg", "-2.jpg", "@SUM(A1).jpg",
+                                  "\tTAB.jpg", "\rCR.jpg"])
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cmap, name):
+    q = PhotoQueue([c.id for c in cmap.categories])
+    item = q.add(name, 10, "image/jpeg")
+    q.take()
+    q.finish(item.id, cmap.decide([0.1, 0.8, 0.05, 0.05]), photo=PhotoInfo("ab" * 32, 640, 480, "2026-11-23T10:00Z"))
+    row = next(csv.DictReader(io.StringIO(report.to_csv(list(q.items.values()), cmap, "m1"))))
+    assert row["file"] == "'" + name  # shown as text, never run
+    assert (row["id"], row["width"], row["height"], row["model_id"], row["threshold"]) == ("ab" * 8, "640", "480",
+                                                                                             "m1", "0.7")
+    assert json.loads(report.to_json(list(q.items.values()), cmap))["photos"][0]["file"] == name  # JSON keeps it
 
 
 def test_pyscript_config_is_local_and_maps_every_app_module():

@@ -4,12 +4,14 @@ real photos from ../shared/data/cafe/test."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
 
 from tests.conftest import ROOT, photos
 from tools.browser import by_name, open_page, state, wait_ready, wait_settled
@@ -96,6 +98,11 @@ def test_override_counts_and_export(browser, server):
     assert set(exported) == {p.name for p, _ in shots}
     assert exported[name]["category"] == "menu" and exported[name]["overridden"] is True
     assert len(exported[name]["top3"]) == 3
+    row = exported[name]
+    assert row["id"] == hashlib.sha256(shots[0][0].read_bytes()).hexdigest()[:16]  # the photo's content hash
+    assert (row["width"], row["height"]) == Image.open(shots[0][0]).size and row["size"] == shots[0][0].stat().st_size
+    assert row["model_id"] == json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())["model_id"]
+    assert row["threshold"] == 0.7 and row["time"].endswith("Z")
 
     with s.page.expect_download() as dl:
         s.page.click("#export-csv")

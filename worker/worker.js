@@ -2,8 +2,8 @@
 // Protocol (docs/design.md): every request {id, type, ...} gets exactly one reply {id, type: <reply>|'error'};
 // `load` may send {id, type: 'progress'} messages before its reply.
 //   load     {modelUrl}            -> progress {loaded, total}* -> loaded {metadata, info}
-//   classify {file, spec, thumb?, teach?} -> result {probs, embedding, width, height, thumb, decodeMs, inferMs,
-//                                               simIds?, sims?}   (thumb: false skips the thumbnail; teach: true
+//   classify {file, spec, thumb?, teach?} -> result {probs, embedding, width, height, thumb, sha256, decodeMs,
+//                                               inferMs, simIds?, sims?}  (sha256: of the file's bytes, hex)   (thumb: false skips the thumbnail; teach: true
 //                                               adds the cosine to every taught example: simIds[i] <-> sims[i])
 //   teach_set {items: [{id, embedding}]} | teach_add {exampleId, embedding} | teach_remove {ids} -> teach {count}
 //   info     {}                    -> info {info}
@@ -90,6 +90,11 @@ async function load({ modelUrl }, progress) {
   return { metadata, info: await backendInfo() };
 }
 
+async function digest(blob) {
+  const hash = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 async function decode(source) {
   try {
     return source instanceof ImageBitmap
@@ -144,6 +149,7 @@ async function classify({ file, spec, thumb: wantThumb = true, teach = false }) 
     throw new RequestError('bad_request', `unsupported preprocessing spec ${JSON.stringify(spec)}`);
   }
   const t0 = performance.now();
+  const sha256 = file instanceof Blob ? await digest(file) : null;
   const bitmap = await decode(file);
   try {
     if (bitmap.width === 0 || bitmap.height === 0) throw new RequestError('decode', 'the image has no pixels');
@@ -163,6 +169,7 @@ async function classify({ file, spec, thumb: wantThumb = true, teach = false }) 
         width: bitmap.width,
         height: bitmap.height,
         thumb,
+        sha256,
         decodeMs: t1 - t0,
         inferMs: performance.now() - t1,
       };

@@ -8,14 +8,14 @@ categories a card can be moved to and how a review is explained come from the mo
 import asyncio
 from collections.abc import Callable
 
-from js import URL, document
+from js import URL, Date, document
 from pyodide.ffi import JsException, create_proxy
 
 from app import intake
 from app.imagesize import HEADER_BYTES
 from app.mapping import REVIEW, Decision
 from app.page.dom import element, read_bytes
-from app.queue import DONE, ERROR, Item, PhotoQueue
+from app.queue import DONE, ERROR, Item, PhotoInfo, PhotoQueue
 
 
 async def header_problem(file, name: str, mime: str) -> str | None:
@@ -132,7 +132,8 @@ class CardList:
             if problem:
                 raise ValueError(problem)
             res = await self.classify(self.files.get(item.id))
-            self.queue.finish(item.id, self.decide(res), list(res.embedding))
+            photo = PhotoInfo(str(res.sha256), int(res.width), int(res.height), str(Date.new().toISOString()))
+            self.queue.finish(item.id, self.decide(res), list(res.embedding), photo)
             if res.thumb:
                 self.show_thumb(item, res.thumb)
         except Exception as err:  # noqa: BLE001  a bad result must not stop the queue
