@@ -39,6 +39,11 @@ class Split:
     def counts(self) -> list[int]:
         return np.bincount(self.labels, minlength=len(self.classes)).tolist()
 
+    def first(self, limit: int) -> Split:
+        """The first `limit` items of each class (all of them when limit is 0), grouped by class."""
+        keep = first_per_class(self.labels, limit)
+        return Split([self.paths[i] for i in keep], self.labels[keep], self.classes)
+
 
 def first_per_class(labels: np.ndarray, limit: int) -> list[int]:
     """Indices of the first `limit` items of each class (every item when limit is 0), grouped by class."""

@@ -36,9 +36,8 @@ def outputs(model_dir: Path, paths: list[Path], spec: PreprocessSpec) -> tuple[n
 
 
 def labelled(root: Path, classes: list[str], limit: int) -> tuple[list[Path], np.ndarray]:
-    split = data.class_folder(root, classes)
-    keep = data.first_per_class(split.labels, limit)
-    return [split.paths[i] for i in keep], split.labels[keep]
+    split = data.class_folder(root, classes).first(limit)
+    return split.paths, split.labels
 
 
 def ood_images(folders: list[Path], limit: int = 0) -> list[Path]:

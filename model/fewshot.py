@@ -16,7 +16,7 @@ from app.teach import TeachConfig, TeachSet
 SHOTS = (1, 5, 10)
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
+def unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
@@ -30,10 +30,10 @@ def _draws(train_labels: np.ndarray, shots: int, repeats: int, seed: int) -> lis
 def nearest_centroid_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
                               test_labels: np.ndarray, shots: int, repeats: int = 20, seed: int = 0) -> float:
     classes = np.unique(train_labels)
-    test = _unit(test)
+    test = unit(test)
     accs = []
     for picks in _draws(train_labels, shots, repeats, seed):
-        centroids = _unit(np.stack([_unit(train[picks][train_labels[picks] == c]).mean(axis=0) for c in classes]))
+        centroids = unit(np.stack([unit(train[picks][train_labels[picks] == c]).mean(axis=0) for c in classes]))
         accs.append(float((classes[(test @ centroids.T).argmax(axis=1)] == test_labels).mean()))
     return float(np.mean(accs))
 
@@ -50,7 +50,7 @@ def teach_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
         ids = [str(i) for i in picks]
         for ex_id, i in zip(ids, picks):
             teach.add_example(ex_id, str(train_labels[i]))
-        sims = _unit(test) @ _unit(train[picks]).T
+        sims = unit(test) @ unit(train[picks]).T
         decisions = [teach.decide(zip(ids, row.tolist())) for row in sims]
         accs.append(np.mean([d.top[0][0] == n for d, n in zip(decisions, names)]))
         unknown.append(np.mean([d.category == REVIEW for d in decisions]))

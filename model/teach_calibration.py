@@ -12,13 +12,10 @@ import numpy as np
 from scipy.optimize import minimize
 
 from app.teach import TeachConfig, TeachSet
+from model.fewshot import unit
 
 TASKS = 200
 QUERIES = 10
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 def winner_cosines(examples: np.ndarray, labels: list[str], queries: np.ndarray, cfg: TeachConfig) -> np.ndarray:
@@ -29,7 +26,7 @@ def winner_cosines(examples: np.ndarray, labels: list[str], queries: np.ndarray,
     ids = [str(i) for i in range(len(labels))]
     for ex_id, label in zip(ids, labels):
         teach.add_example(ex_id, label)
-    sims = _unit(queries) @ _unit(examples).T
+    sims = unit(queries) @ unit(examples).T
     out = []
     for row in sims:
         decision = teach.decide(zip(ids, row.tolist()))

@@ -25,11 +25,6 @@ def output_dir(cfg: TrainConfig) -> Path:
     return out
 
 
-def limited(split: data.Split, limit: int) -> data.Split:
-    keep = data.first_per_class(split.labels, limit)
-    return data.Split([split.paths[i] for i in keep], split.labels[keep], split.classes)
-
-
 def assemble(cfg: TrainConfig) -> dict[str, data.Split]:
     root = Path(cfg.data)
     if not root.is_dir():
@@ -47,7 +42,7 @@ def assemble(cfg: TrainConfig) -> dict[str, data.Split]:
     if cfg.pool is not None and cfg.extra:
         splits = with_extra(splits, cfg.pool)
     if cfg.limit:
-        splits = {name: limited(s, cfg.limit) for name, s in splits.items()}
+        splits = {name: s.first(cfg.limit) for name, s in splits.items()}
     for name in ("train", "val"):
         empty = [c for c, n in zip(splits[name].classes, splits[name].counts()) if n == 0]
         if empty:
@@ -71,7 +66,7 @@ def backbone_features(cfg: TrainConfig, splits: dict[str, data.Split]) -> tuple[
     if cfg.flip:
         feats["train_flip"] = of(splits["train"].paths, "flip", "train")
     if cfg.pool is not None:
-        pool = limited(data.from_folders(cfg.pool, scope.pool_classes(cfg.pool)), cfg.limit)
+        pool = data.from_folders(cfg.pool, scope.pool_classes(cfg.pool)).first(cfg.limit)
         pooled = of(pool.paths, "plain", "pool")
         for k, name in enumerate(pool.classes):
             feats[f"pool/{name}"] = pooled[pool.labels == k]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import photos
-from tools.browser import wait_ready, wait_settled
+from tools.browser import add_examples, add_label, wait_ready, wait_settled
 from tools.serve import CSP, serving
 
 VIOLATIONS = ("window.__violations = [];"
@@ -29,9 +29,8 @@ def test_the_page_works_under_a_strict_csp(browser, dist, isolated: bool):
         page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
         assert all(r["status"] == "done" for r in wait_settled(page, 3))
         page.click("#mode-teach")
-        page.fill("#teach-label-name", "menus")
-        page.press("#teach-label-name", "Enter")
-        page.set_input_files('[data-label="menus"] input[data-teach-files]', str(photos("test", 1)[1][0]))
+        add_label(page, "menus")
+        add_examples(page, "menus", [photos("test", 1)[1][0]], timeout=60_000)
         page.wait_for_selector("[data-example] img")
         info = page.evaluate("window.snaptag.client.info().then(r => r.info)")
         assert info["crossOriginIsolated"] is isolated and info["threads"] == 1

@@ -16,7 +16,7 @@ from app.teach import TeachConfig, TeachSet
 from model import data
 from model.evaluate import outputs
 from tests.conftest import DATA, ROOT
-from tools.browser import fake_camera_args, launch, open_page, wait_ready, write_y4m
+from tools.browser import add_examples, add_label, fake_camera_args, launch, open_page, wait_ready, write_y4m
 
 CLOTHING = DATA / "fewshot" / "clothing"
 LABELS = ("shoes", "hat", "pants")
@@ -40,13 +40,8 @@ def labels_state(page) -> dict[str, int]:
 def teach_labels(page, labels=LABELS, shots: int = SHOTS) -> None:
     page.click("#mode-teach")
     for label in labels:
-        page.fill("#teach-label-name", label)
-        page.press("#teach-label-name", "Enter")
-        page.wait_for_selector(f'[data-label="{label}"]')
-        picker = f'[data-label="{label}"] input[data-teach-files]'
-        page.set_input_files(picker, [str(p) for p in examples(label, shots)])
-        done = f"document.querySelector('[data-label=\"{label}\"]').dataset.examples === '{shots}'"
-        page.wait_for_function(done, timeout=60_000)
+        add_label(page, label)
+        add_examples(page, label, examples(label, shots), timeout=60_000)
 
 
 def teach_cards(page, n: int) -> dict[str, dict]:
@@ -170,7 +165,7 @@ def test_labels_are_created_renamed_and_deleted_with_their_examples(browser, ser
     s = open_page(browser, server.url)
     wait_ready(s.page)
     teach_labels(s.page, ("shoes", "hat"), 2)
-    s.page.fill("#teach-label-name", "Shoes")
+    s.page.fill("#teach-label-name", "Shoes")  # not add_label: this one is refused
     s.page.press("#teach-label-name", "Enter")
     s.page.wait_for_function("document.getElementById('teach-message').dataset.kind === 'error'")
     assert "already a label" in s.page.inner_text("#teach-message")

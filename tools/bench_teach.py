@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from tools.browser import wait_ready
+from tools.browser import add_examples, add_label, wait_ready
 
 CLOTHING = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fewshot" / "clothing" / "train"
 HEAP = "performance.memory.usedJSHeapSize"
@@ -15,19 +15,6 @@ HEAP = "performance.memory.usedJSHeapSize"
 def photos(n: int) -> list[str]:
     files = sorted(CLOTHING.rglob("*.jpg"))
     return [str(p) for p in (files * (n // len(files) + 1))[:n]]
-
-
-def add_label(page, name: str) -> None:
-    page.fill("#teach-label-name", name)
-    page.press("#teach-label-name", "Enter")
-    page.wait_for_selector(f'[data-label="{name}"]')
-
-
-def add(page, name: str, files: list[str]) -> None:
-    before = page.evaluate(f"+document.querySelector('[data-label=\"{name}\"]').dataset.examples")
-    page.set_input_files(f'[data-label="{name}"] input[data-teach-files]', files)
-    page.wait_for_function(f"+document.querySelector('[data-label=\"{name}\"]').dataset.examples === "
-                           f"{before + len(files)}", timeout=600_000)
 
 
 def delete_times(page, name: str, n: int) -> list[float]:
@@ -61,8 +48,8 @@ def bench_teach(page, probes: str) -> dict:
     page.click("#mode-teach")
     add_label(page, "a")
     add_label(page, "b")
-    add(page, "a", photos(100))
-    add(page, "b", photos(200)[100:])
+    add_examples(page, "a", photos(100))
+    add_examples(page, "b", photos(200)[100:])
     times = []
     for _ in range(3):
         page.reload()
@@ -75,7 +62,7 @@ def bench_teach(page, probes: str) -> dict:
 
     before = worker_state(page)
     for _ in range(10):  # 1,000 adds and 1,000 deletes
-        add(page, "a", photos(100))
+        add_examples(page, "a", photos(100))
         delete_times(page, "a", 100)
     after = worker_state(page)
     out["churn_1000"] = {"before": before, "after": after}

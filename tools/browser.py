@@ -86,3 +86,22 @@ def results(page: Page) -> list[dict]:
 
 def by_name(page: Page) -> dict[str, dict]:
     return {r["name"]: r for r in results(page)}
+
+
+def add_label(page: Page, name: str) -> None:
+    """Teach mode: create a label (the page must be in teach mode)."""
+    page.fill("#teach-label-name", name)
+    page.press("#teach-label-name", "Enter")
+    page.wait_for_selector(f'[data-label="{name}"]')
+
+
+def label_examples(page: Page, name: str) -> int:
+    return page.evaluate(f"+document.querySelector('[data-label=\"{name}\"]').dataset.examples")
+
+
+def add_examples(page: Page, name: str, files: list, timeout: float = 600_000) -> None:
+    """Teach mode: add photos to a label through its file input, and wait until every one is taught."""
+    want = label_examples(page, name) + len(files)
+    page.set_input_files(f'[data-label="{name}"] input[data-teach-files]', [str(f) for f in files])
+    page.wait_for_function(f"+document.querySelector('[data-label=\"{name}\"]').dataset.examples === {want}",
+                           timeout=timeout)
