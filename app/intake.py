@@ -6,7 +6,7 @@ Two checks: `check` on the name, size and type (instant), then `check_header` on
 
 from __future__ import annotations
 
-from app.imagesize import ImageInfo, sniff
+from app.imagesize import sniff
 
 MAX_BYTES = 100_000_000  # 100 MB
 MAX_PIXELS = 50_000_000  # 50 megapixels: a decoded 50 MP image takes 200 MB; phones' cameras stay below
@@ -41,21 +41,21 @@ def check(name: str, size: int, mime: str) -> str | None:
     return f"Not an image: {name!r} has no image type or extension."
 
 
-def check_header(name: str, mime: str, header: bytes) -> tuple[ImageInfo | None, str | None]:
-    """(what the bytes are, None) when the image may be decoded, else (info or None, the message for its card).
-    The bytes decide, not the name: a JPEG called .heic is a JPEG."""
+def check_header(name: str, mime: str, header: bytes) -> str | None:
+    """None when the image may be decoded, else the message for its card. The bytes decide, not the name: a
+    JPEG called .heic is a JPEG."""
     info = sniff(header)
     if info is None:
-        return None, decode_failure(name, mime, "unknown signature")
+        return decode_failure(name, mime, "unknown signature")
     if info.format == "heic":
-        return info, HEIC_MESSAGE
+        return HEIC_MESSAGE
     if info.pixels is None:
-        return info, f"Could not read this {info.format.upper()}'s size from its header; it may be damaged."
+        return f"Could not read this {info.format.upper()}'s size from its header; it may be damaged."
     if info.pixels > MAX_PIXELS:
-        return info, (f"The image is too large to open safely: {info.width} × {info.height} pixels "
-                      f"({info.pixels / 1e6:.0f} MP; the limit is {MAX_PIXELS / 1e6:.0f} MP). Scale it down and "
-                      "add it again.")
-    return info, None
+        return (f"The image is too large to open safely: {info.width} × {info.height} pixels "
+                f"({info.pixels / 1e6:.0f} MP; the limit is {MAX_PIXELS / 1e6:.0f} MP). Scale it down and add it "
+                "again.")
+    return None
 
 
 def decode_failure(name: str, mime: str, detail: str) -> str:

@@ -90,9 +90,12 @@ async function load({ modelUrl }, progress) {
   return { metadata, info: await backendInfo() };
 }
 
-async function digest(blob) {
-  const hash = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-  return Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, '0')).join('');
+// The file is read once: its bytes are hashed and then decoded from memory (a Blob of the same bytes).
+async function readOnce(blob) {
+  const bytes = await blob.arrayBuffer();
+  const hash = await crypto.subtle.digest('SHA-256', bytes);
+  const sha256 = Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, '0')).join('');
+  return { sha256, source: new Blob([bytes], { type: blob.type }) };
 }
 
 async function decode(source) {
@@ -149,8 +152,8 @@ async function classify({ file, spec, thumb: wantThumb = true, teach = false }) 
     throw new RequestError('bad_request', `unsupported preprocessing spec ${JSON.stringify(spec)}`);
   }
   const t0 = performance.now();
-  const sha256 = file instanceof Blob ? await digest(file) : null;
-  const bitmap = await decode(file);
+  const { sha256, source } = file instanceof Blob ? await readOnce(file) : { sha256: null, source: file };
+  const bitmap = await decode(source);
   try {
     if (bitmap.width === 0 || bitmap.height === 0) throw new RequestError('decode', 'the image has no pixels');
     const input = pixels(bitmap, spec);

@@ -21,8 +21,7 @@ from app.queue import DONE, ERROR, Item, PhotoInfo, PhotoQueue
 async def header_problem(file, name: str, mime: str) -> str | None:
     """The message for a file whose first bytes say it must not be decoded (too many pixels, HEIC, not an
     image), else None. Read in well under a second whatever the file's size."""
-    _info, problem = intake.check_header(name, mime, await read_bytes(file, HEADER_BYTES))
-    return problem
+    return intake.check_header(name, mime, await read_bytes(file, HEADER_BYTES))
 
 
 def js_failure(err: Exception, name: str, mime: str) -> str:
