@@ -36,6 +36,8 @@ def check(name: str, size: int, mime: str) -> str | None:
         return f"The file is too large ({size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)."
     if mime.startswith("image/") or is_heic(name, mime) or (not mime and _extension(name) in IMAGE_EXTENSIONS):
         return None
+    if not mime and not name:  # a Blob without a type: its bytes decide (check_header)
+        return None
     if mime:
         return f"Not an image: this is a {mime} file."
     return f"Not an image: {name!r} has no image type or extension."

@@ -6,17 +6,17 @@ Python was up; from here on every added photo comes to `add_files`.
 """
 
 from js import document, window
-from pyodide.ffi import JsException, create_proxy, to_js
+from pyodide.ffi import create_proxy, to_js
 
-from app import report
-from app.mapping import REVIEW, ClassMap
+from app import api, report
 from app.page import camera as teach_camera
+from app.page import sorter
 from app.page import teach as teach_page
 from app.page import transfer as teach_transfer
 from app.page.cards import CardList
-from app.page.dom import download, element, js_object
+from app.page.dom import download
 from app.queue import DONE, ERROR, PhotoQueue
-from app.spec import PreprocessSpec
+from app.result import ApiError
 
 root = document.documentElement
 snaptag = window.snaptag
@@ -25,33 +25,12 @@ ctx: dict = {"spec": None, "cmap": None, "mode": "sort"}
 SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", "unsure": " (unsure)"}
 
 
-def render_counts() -> None:
-    for key, n in queue.counts().items():
-        node = document.querySelector(f'[data-count="{key}"] b')
-        if node:
-            node.textContent = str(n)
-    document.getElementById("export").hidden = not any(i.status == DONE for i in queue.items.values())
-
-
 def sort_name(cid: str) -> str:
     return ctx["cmap"].name(cid) if ctx["cmap"] else cid
 
 
-cards = CardList("results", queue, sort_name, SORT_REASONS, render_counts,
-                 classify=lambda f: snaptag.client.classify(f, js_object(ctx["spec"].to_dict())),
-                 decide=lambda res: ctx["cmap"].decide(list(res.probs)))
-
-
-def build_counts(cmap: ClassMap) -> None:
-    keys = [(c.id, c.name) for c in cmap.categories] + [(REVIEW, "Needs review"), ("pending", "In progress"),
-                                                         (ERROR, "Errors")]
-    items = []
-    for key, name in keys:
-        li = element("li", "", name + " ")
-        li.dataset.count = key
-        li.append(element("b", "", "0"))
-        items.append(li)
-    document.getElementById("counts").replaceChildren(*items)
+cards = CardList("results", queue, sort_name, SORT_REASONS, lambda: sorter.render_counts(queue),
+                 classify=lambda f: api.classify(f, thumb=True))
 
 
 def add_files(js_files, via: str = "input", target=None) -> None:
@@ -91,7 +70,7 @@ def fail_startup(message: str) -> None:
         if item.status not in (DONE, ERROR):
             queue.fail(item.id, "The model could not be loaded, so this photo was not classified.")
             cards.render(item)
-    render_counts()
+    sorter.render_counts(queue)
 
 
 handlers = [create_proxy(on_export("json")), create_proxy(on_export("csv")),
@@ -105,20 +84,21 @@ async def start() -> None:
     snaptag.inbox = to_js([])
     add_files(pending)
     try:
-        loaded = await snaptag.model
-        meta = loaded.metadata.to_py()
-        ctx["spec"], ctx["cmap"] = PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta)
-        ctx["model_id"] = str(meta.get("model_id") or "")
-    except JsException as err:
-        fail_startup(f"Model failed to load: {getattr(getattr(err, 'js_error', None), 'message', err)}")
+        info = await api.ready()
+    except ApiError as err:
+        fail_startup(err.message)
         return
-    except ValueError as err:
-        fail_startup(f"Model metadata is not usable: {err}")
-        return
-    build_counts(ctx["cmap"])
+    meta = info.metadata
+    ctx["spec"], ctx["cmap"], ctx["model_id"] = info.spec, info.cmap, info.model_id
+    sorter.build_counts(ctx["cmap"])
     for node_id, handler in zip(("export-json", "export-csv", "mode-sort", "mode-teach"), handlers):
         document.getElementById(node_id).addEventListener("click", handler)
     queue.model_ready([c.id for c in ctx["cmap"].categories])
+    try:
+        cards.keep = await sorter.restore(cards, await snaptag.openResultsStore(), info.model_id)
+    except Exception as err:  # noqa: BLE001  no IndexedDB (a private window, say): sorting still works
+        sorter.say(f"Results can't be kept in this browser ({err}); export them before you leave.")
+    sorter.wire(cards, cards.keep)
     cards.ready = teach_page.cards.ready = True
     await teach_page.start(ctx["spec"], meta)
     teach_transfer.wire()
@@ -126,7 +106,7 @@ async def start() -> None:
     snaptag.readyAt = window.performance.now()
     root.dataset.snaptag = "ready"
     cards.pump()
-    render_counts()
+    sorter.render_counts(queue)
 
 
 await start()  # noqa: F704, PLE1142  (PyScript runs this module with top-level await)

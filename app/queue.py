@@ -42,6 +42,7 @@ class Item:
     error: str = ""
     embedding: list[float] = field(default_factory=list, repr=False)
     photo: PhotoInfo | None = None
+    duplicate_of: int | None = None  # the id of an earlier item with the same bytes: not counted or exported
 
     @property
     def category(self) -> str | None:
@@ -57,6 +58,14 @@ class PhotoQueue:
     max_in_flight: int = 2
     items: dict[int, Item] = field(default_factory=dict)
     _next_id: int = 1
+
+    def restore(self, name: str, size: int, mime: str, decision: Decision, override: str | None,
+                photo: PhotoInfo) -> Item:
+        """A result kept from an earlier visit, as a done item."""
+        item = Item(self._next_id, name, size, mime, DONE, decision, override, photo=photo)
+        self._next_id += 1
+        self.items[item.id] = item
+        return item
 
     def add(self, name: str, size: int, mime: str) -> Item:
         item = Item(self._next_id, name, size, mime)
@@ -96,7 +105,39 @@ class PhotoQueue:
         item.decision, item.photo = decision, photo
         item.embedding = list(embedding or [])
         item.status = DONE
+        first = self.same_photo(item)
+        if first is not None:
+            item.duplicate_of, item.override = first.id, first.override
         return item
+
+    def same_photo(self, item: Item) -> Item | None:
+        """The earliest other done item with the same bytes (content hash), if any."""
+        if item.photo is None or not item.photo.digest:
+            return None
+        return next((i for i in self.items.values() if i.id != item.id and i.status == DONE
+                     and i.duplicate_of is None and i.photo is not None and i.photo.digest == item.photo.digest),
+                    None)
+
+    def remove(self, item_id: int) -> Item | None:
+        """Forget an item (a result still on its way for it is then dropped). When it had duplicates, the
+        first of them takes its place; that item is returned."""
+        self._get(item_id)
+        del self.items[item_id]
+        dups = [i for i in self.items.values() if i.duplicate_of == item_id]
+        for dup in dups:
+            dup.duplicate_of = dups[0].id if dup is not dups[0] else None
+        return dups[0] if dups else None
+
+    def retry(self, item_id: int) -> Item:
+        """Queue a failed item again."""
+        item = self._get(item_id)
+        if item.status != ERROR:
+            raise QueueError(f"{item.name} has not failed")
+        item.status, item.error = QUEUED, ""
+        return item
+
+    def clear(self) -> None:
+        self.items.clear()
 
     def fail(self, item_id: int, message: str) -> Item:
         item = self._get(item_id)
@@ -119,6 +160,8 @@ class PhotoQueue:
         keys = list(self.categories or [])
         counts = dict.fromkeys([*keys, REVIEW, "pending", ERROR], 0)
         for item in self.items.values():
+            if item.duplicate_of is not None:
+                continue
             if item.status == DONE:
                 counts[item.category] = counts.get(item.category, 0) + 1
             elif item.status == ERROR:

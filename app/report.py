@@ -22,7 +22,7 @@ CSV_FIELDS = ("id", "file", "size", "width", "height", "status", "category", "mo
 
 def rows(items: list[Item], cmap: ClassMap, model_id: str = "") -> list[dict]:
     out = []
-    for item in items:
+    for item in (i for i in items if i.duplicate_of is None):  # a photo added twice is one row
         photo = item.photo
         row = {"id": photo.digest[:16] if photo else None, "file": item.name, "size": item.size,
                "width": photo.width if photo else None, "height": photo.height if photo else None,

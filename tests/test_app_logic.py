@@ -162,15 +162,125 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cmap, name):
     assert json.loads(report.to_json(list(q.items.values()), cmap))["photos"][0]["file"] == name  # JSON keeps it
 
 
-def test_pyscript_config_is_local_and_maps_every_app_module():
+def test_pyscript_config_is_local_and_brings_every_app_module():
+    import io
+    import zipfile
+
+    from tools.site import PYTHON_ZIP, python_zip
+
     config = tomllib.loads((ROOT / "pyscript.toml").read_text())
     assert config["interpreter"] == "./pyodide/pyodide.mjs"
-    modules = {f"./{p.relative_to(ROOT).as_posix()}" for p in (ROOT / "app").rglob("*.py") if p.name != "main.py"}
-    assert set(config["files"]) == modules
+    assert config["files"] == {f"./{PYTHON_ZIP}": "./*"}
+    archive = zipfile.ZipFile(io.BytesIO(python_zip(ROOT)))
+    assert set(archive.namelist()) == {p.relative_to(ROOT).as_posix() for p in (ROOT / "app").rglob("*.py")}
+    assert python_zip(ROOT) == python_zip(ROOT)  # same sources, same bytes: no spurious update
 
 
-def test_app_modules_do_not_import_js():  # the DOM layer is main.py and app/page/
+def test_app_modules_do_not_import_js():  # the JS layer is main.py, api.py and app/page/
     for path in (ROOT / "app").glob("*.py"):
-        if path.name != "main.py":
+        if path.name not in ("main.py", "api.py"):
             imports = [ln.split()[1] for ln in path.read_text().splitlines() if ln.startswith(("import ", "from "))]
             assert not [m for m in imports if m.split(".")[0] in ("js", "pyodide")], path
+
+
+def test_results_have_the_documented_javascript_shape():
+    from app.mapping import ClassMap
+    from app.queue import PhotoInfo
+    from app.result import ModelInfo, Result
+
+    meta = {"classes": [{"id": "food_and_drinks"}, {"id": "menu"}, {"id": "other", "in_scope": False}],
+            "threshold": 0.7, "input": {"size": 144, "resize": "crop"}, "model_id": "m1"}
+    info = ModelInfo.from_metadata(meta)
+    decision = ClassMap.from_metadata(meta).decide([0.2, 0.3, 0.5])
+    result = Result(decision, PhotoInfo("ab" * 32, 640, 480, "2026-01-01T00:00:00Z"))
+    assert result.public(info) == {
+        "category": "review", "categoryName": "Needs review", "prob": 0.5, "reason": "out_of_scope",
+        "top": [{"id": "other", "name": "Other", "prob": 0.5}, {"id": "menu", "name": "Menu", "prob": 0.3},
+                {"id": "food_and_drinks", "name": "Food & Drinks", "prob": 0.2}],
+        "id": "ab" * 8, "width": 640, "height": 480, "modelId": "m1"}
+    assert info.public()["categories"] == [{"id": "food_and_drinks", "name": "Food & Drinks"},
+                                           {"id": "menu", "name": "Menu"}]
+
+
+@pytest.mark.parametrize("side,quality,ok", [(1600, 0.85, True), (1600.0, 1, True), (0, 0.8, False),
+                                             (99999, 0.8, False), (12.5, 0.8, False), ("1600", 0.8, False),
+                                             (True, 0.8, False), (1600, 0, False), (1600, 1.5, False)])
+def test_resize_options_are_checked(side, quality, ok):
+    from app.result import ApiError, check_resize
+
+    if ok:
+        assert check_resize(side, quality) == (int(side), float(quality))
+    else:
+        with pytest.raises(ApiError) as err:
+            check_resize(side, quality)
+        assert err.value.code == "bad_request"
+
+
+def test_the_example_endpoint_reads_a_multipart_form():
+    from PIL import Image
+
+    from tools.serve import describe_upload
+
+    buf = io.BytesIO()
+    Image.new("RGB", (48, 32)).save(buf, "JPEG")
+    jpeg = buf.getvalue()
+    body = (b"--XX\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nCaf\xc3\xa9\r\n"
+            b"--XX\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n"
+            b"Content-Type: image/jpeg\r\n\r\n" + jpeg + b"\r\n"
+            b"--XX\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\nmenu\r\n--XX--\r\n")
+    got = describe_upload("multipart/form-data; boundary=XX", body)
+    assert got["name"] == "Café"
+    assert got["photos"] == [{"filename": "a.jpg", "type": "image/jpeg", "bytes": len(jpeg), "format": "jpeg",
+                              "width": 48, "height": 32, "exif": False, "category": "menu"}]
+
+
+THREE = ClassMap((ClassInfo("food_and_drinks", "Food & Drinks"), ClassInfo("menu", "Menu"),
+                   ClassInfo("other", "Other", in_scope=False)))
+
+
+def finished(q: PhotoQueue, name: str, digest: str, probs: list[float]):
+    item = q.add(name, 10, "image/jpeg")
+    q.take()
+    return q.finish(item.id, THREE.decide(probs), [], PhotoInfo(digest, 4, 3, "2026-11-24T00:00:00Z"))
+
+
+def test_the_same_photo_twice_is_counted_and_exported_once_and_remove_promotes_the_copy():
+    q = PhotoQueue()
+    q.model_ready(["food_and_drinks", "menu"])
+    first = finished(q, "a.jpg", "d1", [0.9, 0.05, 0.05])
+    q.set_override(first.id, "menu")
+    copy = finished(q, "copy.jpg", "d1", [0.9, 0.05, 0.05])
+    assert copy.duplicate_of == first.id and copy.category == "menu"  # it takes the first's override
+    assert q.counts()["menu"] == 1 and q.counts()["food_and_drinks"] == 0
+    assert [r["file"] for r in report.rows(list(q.items.values()), THREE)] == ["a.jpg"]
+    assert q.remove(first.id) is copy and copy.duplicate_of is None
+    assert q.counts()["menu"] == 1
+
+
+def test_retry_requeues_only_a_failed_photo():
+    q = PhotoQueue()
+    q.model_ready(["food_and_drinks", "menu"])
+    item = q.add("a.jpg", 10, "image/jpeg")
+    q.take()
+    q.fail(item.id, "a hiccup")
+    assert q.retry(item.id).status == QUEUED and item.error == ""
+    with pytest.raises(QueueError):
+        q.retry(item.id)
+
+
+def test_a_kept_result_comes_back_the_same_and_another_models_does_not():
+    from app import saved
+
+    q = PhotoQueue()
+    q.model_ready(["food_and_drinks", "menu"])
+    item = finished(q, "a.jpg", "d1", [0.2, 0.75, 0.05])
+    q.set_override(item.id, "review")
+    record = json.loads(json.dumps(saved.to_record(item, "model-1", 5.0)))  # as IndexedDB gives it back
+    fresh = PhotoQueue()
+    fresh.model_ready(["food_and_drinks", "menu"])
+    back = saved.restore(fresh, record, "model-1")
+    assert (back.status, back.name, back.category, back.override, back.decision, back.photo) == \
+        (DONE, "a.jpg", "review", "review", item.decision, item.photo)
+    assert saved.restore(fresh, record, "model-2") is None
+    assert saved.restore(fresh, {**record, "override": "vibes"}, "model-1") is None  # not this model's category
+    assert saved.restore(fresh, {"format": 1, "model": "model-1"}, "model-1") is None

@@ -158,7 +158,7 @@ def test_served_under_a_sub_path(browser, dist):
 
 
 @pytest.mark.parametrize("remove,message", [("model/model.json", "Model failed to load"),
-                                            ("app/queue.py", "Python failed to start")])
+                                            ("app.zip", "Python failed to start")])
 def test_a_broken_deployment_says_so(browser, dist, tmp_path, remove, message):
     import shutil
 

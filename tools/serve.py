@@ -3,9 +3,12 @@ site needs (wasm, mjs). Any static host works the same; this one is for developm
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import errno
 import functools
 import http.server
+import json
 import socket
 import sys
 import threading
@@ -14,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.errors import UserError
+from app.imagesize import sniff
 
 # The policy the page is built to run under (docs/deploy.md). Pyodide needs 'unsafe-eval'; WebAssembly needs
 # 'wasm-unsafe-eval'; thumbnails and taught examples are blob: images.
@@ -21,6 +25,35 @@ CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; 
        "img-src 'self' blob: data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'")
 TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
          ".json": "application/json", ".toml": "text/plain", ".py": "text/plain", ".bin": "application/octet-stream"}
+
+
+EXAMPLE_UPLOAD = "examples/upload-form/upload"  # the example form's test endpoint (no real server is part of snaptag)
+MAX_UPLOAD = 50_000_000
+
+
+def text(part) -> str:
+    """A form field's value: browsers send UTF-8 without saying so."""
+    return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+
+
+def describe_upload(content_type: str, body: bytes) -> dict:
+    """What the example form sent: the café's name and, per photo, its category and what its bytes are."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, list] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        fields.setdefault(name, []).append(part)
+    photos = []
+    for part, category in zip(fields.get("photo", []), fields.get("category", [])):
+        data = part.get_payload(decode=True) or b""
+        info = sniff(data[:65536])
+        photos.append({"filename": part.get_filename(), "type": part.get_content_type(), "bytes": len(data),
+                       "format": info.format if info else None, "width": info.width if info else None,
+                       "height": info.height if info else None, "exif": b"Exif\x00\x00" in data,
+                       "category": text(category)})
+    name = fields.get("name", [None])[0]
+    return {"name": text(name) if name else "", "photos": photos}
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -33,6 +66,27 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return str(Path(self.directory) / "__outside_prefix__")
         return super().translate_path("/" + path[len(self.prefix):])
 
+    def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
+        if self.path != self.prefix + EXAMPLE_UPLOAD:
+            self.send_error(405, "snaptag is a static site: only the example form's test endpoint takes a POST")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if not 0 < length <= MAX_UPLOAD:
+            self.send_error(413, f"an upload must be 1 byte to {MAX_UPLOAD // 1_000_000} MB")
+            return
+        try:
+            reply = describe_upload(self.headers.get("Content-Type", ""), self.rfile.read(length))
+        except (ValueError, TypeError, AttributeError) as exc:
+            self.send_error(400, f"not a multipart form: {exc}")
+            return
+        self.server.uploads.append(reply)
+        body = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def end_headers(self) -> None:
         for name, value in self.extra_headers.items():
             self.send_header(name, value)
@@ -43,6 +97,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 class Server(http.server.ThreadingHTTPServer):
+    uploads: list[dict]  # what the example form posted, newest last
+
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a browser that hung up mid-transfer is normal
             super().handle_error(request, client_address)
@@ -67,7 +123,7 @@ def make_server(dist: Path, port: int = 8000, prefix: str = "/", host: str = "12
             raise ServeError(f"--host {host}: not an address of this machine ({exc.strerror or exc})") from exc
         raise
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    server.prefix = prefix
+    server.prefix, server.uploads = prefix, []
     server.url = f"http://{shown}:{server.server_address[1]}{prefix}"
     return server
 
@@ -85,6 +141,8 @@ def lan_address() -> str | None:
 def serve(dist: Path, port: int = 8000, prefix: str = "/", host: str = "127.0.0.1") -> None:
     server = make_server(dist, port, prefix, host)
     print(f"snaptag is served at {server.url}  (Ctrl+C stops)", flush=True)
+    print(f"host API examples: {server.url}examples/upload-form/ (posts to a test endpoint of this server), "
+          f"{server.url}examples/python-host/", flush=True)
     if host in ("0.0.0.0", ""):
         lan = lan_address() or "<this machine's address>"
         print(f"on your network: http://{lan}:{server.server_address[1]}{server.prefix}  (over plain http "

@@ -4,9 +4,11 @@ plus a service worker that precaches every file (versioned by content, so a new 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,8 @@ TFJS_FILES = {
     "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm": "tfjs-backend-wasm.wasm",
     "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm": "tfjs-backend-wasm-simd.wasm",
 }
-SITE_FILES = ("index.html", "pyscript.toml")
+SITE_FILES = ("index.html", "pyscript.toml", "app/main.py", "app/page/snaptag.css")
+PYTHON_ZIP = "app.zip"  # every module of app/, unpacked into Pyodide's working directory (pyscript.toml)
 MODEL_FILES = ("model.json", "metadata.json")
 
 
@@ -57,9 +60,9 @@ def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
     """dist-relative path -> source file. `model`: an exported model folder other than model/cafe."""
     modules = ensure_node_modules(root)
     files: dict[str, Path] = {name: root / name for name in SITE_FILES}
-    files |= {p.relative_to(root).as_posix(): p for p in sorted((root / "app").rglob("*"))
-              if p.suffix in (".py", ".css")}
     files |= {f"worker/{p.name}": p for p in sorted((root / "worker").glob("*.js"))}
+    files |= {p.relative_to(root).as_posix(): p for p in sorted((root / "examples").rglob("*"))
+              if p.is_file() and "__pycache__" not in p.parts}
     model = model or root / "model" / "cafe"
     missing = [n for n in MODEL_FILES if not (model / n).exists()]
     if missing or not list(model.glob("*.bin")):
@@ -75,6 +78,17 @@ def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
         if not src.is_file():
             raise BuildError(f"missing {src} (for dist/{rel})")
     return files
+
+
+def python_zip(root: Path) -> bytes:
+    """app/ as one zip (what PyScript fetches: one request, not one per module). Same sources, same bytes."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path in sorted((root / "app").rglob("*.py")):
+            info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes())
+    return buf.getvalue()
 
 
 def _same(src: Path, dst: Path) -> bool:
@@ -116,11 +130,15 @@ def build_site(root: Path, dist: Path, model: Path | None = None) -> BuildResult
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
             copied += 1
-    keep = set(files) | {"sw.js"}
+    archive = python_zip(root)
+    if not (dist / PYTHON_ZIP).exists() or (dist / PYTHON_ZIP).read_bytes() != archive:
+        (dist / PYTHON_ZIP).write_bytes(archive)
+        copied += 1
+    keep = set(files) | {"sw.js", PYTHON_ZIP}
     for stale in [p for p in dist.rglob("*") if p.is_file() and p.relative_to(dist).as_posix() not in keep]:
         stale.unlink()
-    version, changed = write_service_worker(dist, list(files))
+    version, changed = write_service_worker(dist, [*files, PYTHON_ZIP])
     copied += changed
-    size = sum((dist / rel).stat().st_size for rel in files)
-    print(f"built {dist}: {len(files) + 1} files, {size / 1e6:.1f} MB, {copied} updated, version {version}")
-    return BuildResult(len(files) + 1, copied, size, version)
+    size = sum((dist / rel).stat().st_size for rel in [*files, PYTHON_ZIP])
+    print(f"built {dist}: {len(files) + 2} files, {size / 1e6:.1f} MB, {copied} updated, version {version}")
+    return BuildResult(len(files) + 2, copied, size, version)

@@ -1,10 +1,13 @@
-// Page-side start (runs before Python): registers the offline cache, starts the worker loading the model (in parallel with
-// Pyodide's start), and keeps every photo the user adds until Python takes over (window.snaptag.inbox).
-import { SnaptagWorker } from './client.js';
+// The sorter page's start (runs before Python): the host API (api.js: the worker starts loading the model in
+// parallel with Pyodide's start), the offline cache, and every photo the user adds kept until Python takes over
+// (window.snaptag.inbox).
+import { snaptag } from './api.js';
+import { ResultsStore } from './results_store.js';
 import { TeachStore } from './teach_store.js';
 
 const root = document.documentElement;
-const snaptag = (window.snaptag = { inbox: [], onfiles: null, swReady: null, openTeachStore: () => TeachStore.open() });
+Object.assign(snaptag, { inbox: [], onfiles: null, swReady: null, openTeachStore: () => TeachStore.open(),
+  openResultsStore: () => ResultsStore.open() });
 
 // `via`: 'input' (#upload), 'drop' or 'paste'; `target`: the element a drop landed on. Teach mode files a
 // drop on a label, or a paste while a label is selected, as that label's examples.
@@ -45,8 +48,7 @@ document.addEventListener('drop', (e) => {
 });
 document.addEventListener('paste', (e) => addFiles(e.clipboardData?.files, 'paste'));
 
-snaptag.client = new SnaptagWorker(new URL('./worker.js', import.meta.url));
-snaptag.model = snaptag.client.load(new URL('../model/', import.meta.url).href, (p) => showProgress(p.loaded, p.total));
+window.addEventListener('snaptag:progress', ({ detail }) => showProgress(detail.loaded, detail.total));
 snaptag.model.then(
   () => (document.getElementById('model-status').textContent = 'Model: loaded'),
   (err) => {

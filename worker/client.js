@@ -6,7 +6,7 @@
 // the model again, gets teach mode's example vectors back, and every request that was in flight is sent once
 // more; one that was already on its second try is rejected with code 'worker_died'. Camera frames are not sent
 // again (they were transferred): they are rejected with 'worker_died' too.
-const LIMITS_MS = { load: 180000, classify: 60000, info: 10000, teach_set: 30000, teach_add: 10000,
+const LIMITS_MS = { load: 180000, classify: 60000, resize: 60000, info: 10000, teach_set: 30000, teach_add: 10000,
   teach_remove: 10000 };
 const SILENCE_MS = 8000;
 const MAX_RESTARTS = 5; // in a row without a request succeeding in between: then the page is told to reload
@@ -38,6 +38,11 @@ export class SnaptagWorker {
   // An ImageBitmap (a camera frame) is transferred, not copied.
   classify(file, spec, options = {}) {
     return this.#request('classify', { file, spec, ...options }, file instanceof ImageBitmap ? [file] : []);
+  }
+
+  // A JPEG Blob of `file`: upright, no metadata, longest side <= maxSide (worker.js `resize`).
+  resize(file, maxSide, quality) {
+    return this.#request('resize', { file, maxSide, quality });
   }
 
   teachSet(items) {

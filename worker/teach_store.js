@@ -4,23 +4,10 @@
 //   labels:   {name, order}
 //   examples: {id, label, embedding: Float32Array, photo: Blob (small JPEG), model, added}
 
+import { openDb, result, write } from './idb.js';
+
 const DB_NAME = 'snaptag-teach';
 const DB_VERSION = 1;
-
-function done(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error('the write was aborted'));
-  });
-}
-
-function result(request) {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
 
 export class TeachStore {
   constructor(db) {
@@ -28,13 +15,10 @@ export class TeachStore {
   }
 
   static async open(name = DB_NAME) {
-    const request = indexedDB.open(name, DB_VERSION);
-    request.onupgradeneeded = () => {
-      const db = request.result;
+    return new TeachStore(await openDb(name, DB_VERSION, (db) => {
       db.createObjectStore('labels', { keyPath: 'name' });
       db.createObjectStore('examples', { keyPath: 'id' }).createIndex('label', 'label');
-    };
-    return new TeachStore(await result(request));
+    }));
   }
 
   async load() {
@@ -49,9 +33,7 @@ export class TeachStore {
   }
 
   #write(stores, change) {
-    const tx = this.db.transaction(stores, 'readwrite');
-    change(tx);
-    return done(tx);
+    return write(this.db, stores, change);
   }
 
   putLabel(name, order) {

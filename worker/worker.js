@@ -6,6 +6,8 @@
 //                                               inferMs, simIds?, sims?}  (sha256: of the file's bytes, hex)   (thumb: false skips the thumbnail; teach: true
 //                                               adds the cosine to every taught example: simIds[i] <-> sims[i])
 //   teach_set {items: [{id, embedding}]} | teach_add {exampleId, embedding} | teach_remove {ids} -> teach {count}
+//   resize   {file, maxSide, quality} -> resized {blob, width, height}  (a JPEG: upright, no metadata, longest
+//                                               side <= maxSide, downscaled in halving steps)
 //   info     {}                    -> info {info}
 //   ping {} (no id) -> pong {} : the client's watchdog
 //   error reply: {id, type: 'error', code: 'decode'|'not_loaded'|'bad_request'|'load_failed'|'internal', message}
@@ -184,6 +186,49 @@ async function classify({ file, spec, thumb: wantThumb = true, teach = false }) 
   }
 }
 
+// Downscale in steps of at most 2:1 (each a 2x2 average), then one last step to the exact size: one bilinear
+// step from a 12 MP photo to 1600 px would sample 1 pixel in 6 and alias fine detail.
+function downscale(bitmap, width, height) {
+  let src = bitmap;
+  let [w, h] = [bitmap.width, bitmap.height];
+  while (w / 2 >= width && h / 2 >= height) {
+    [w, h] = [Math.ceil(w / 2), Math.ceil(h / 2)];
+    src = draw(src, w, h);
+  }
+  return draw(src, width, height, true);
+}
+
+function draw(src, width, height, opaque = false) {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  if (opaque) { // JPEG has no alpha: transparent parts become white, not black
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, width, height);
+  }
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(src, 0, 0, width, height);
+  return canvas;
+}
+
+async function resize({ file, maxSide, quality }) {
+  if (!(file instanceof Blob)) throw new RequestError('bad_request', 'resize needs a File or Blob');
+  if (!Number.isInteger(maxSide) || maxSide < 1) throw new RequestError('bad_request', 'maxSide must be a positive integer');
+  if (!(quality > 0 && quality <= 1)) throw new RequestError('bad_request', 'quality must be in (0, 1]');
+  const bitmap = await decode(file);
+  try {
+    if (bitmap.width === 0 || bitmap.height === 0) throw new RequestError('decode', 'the image has no pixels');
+    const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+    const width = Math.max(1, Math.round(bitmap.width * scale));
+    const height = Math.max(1, Math.round(bitmap.height * scale));
+    // Re-encoded from pixels: EXIF (GPS, camera, the orientation already applied) and every other metadata
+    // block is left behind.
+    const blob = await downscale(bitmap, width, height).convertToBlob({ type: 'image/jpeg', quality });
+    return { blob, width, height };
+  } finally {
+    bitmap.close();
+  }
+}
+
 function examples() {
   if (!bank) throw new RequestError('not_loaded', 'the model is not loaded yet');
   return bank;
@@ -203,12 +248,13 @@ function teachChange(change) {
 const handlers = {
   load,
   classify,
+  resize,
   info: async () => ({ info: await backendInfo() }),
   teach_set: async ({ items }) => teachChange((b) => b.set(items ?? [])),
   teach_add: async ({ exampleId, embedding }) => teachChange((b) => b.add(exampleId, embedding)),
   teach_remove: async ({ ids }) => teachChange((b) => (ids ?? []).forEach((id) => b.remove(id))),
 };
-const replies = { load: 'loaded', classify: 'result', info: 'info', teach_set: 'teach', teach_add: 'teach',
+const replies = { load: 'loaded', classify: 'result', resize: 'resized', info: 'info', teach_set: 'teach', teach_add: 'teach',
   teach_remove: 'teach' };
 
 self.onmessage = async ({ data }) => {

@@ -13,9 +13,10 @@ import time
 from js import createImageBitmap, document, navigator, window
 from pyodide.ffi import create_proxy
 
-from app.page.cards import js_failure
+from app import api
 from app.page.dom import element, js_object
 from app.page.teach import add_examples, ctx, label_name, proxies, say, spec_js, teach
+from app.result import ApiError
 
 BURST_INTERVAL_S = 0.15
 cam: dict = {"stream": None, "capturing": set(), "times": [], "count": 0}
@@ -57,10 +58,10 @@ async def predict_loop() -> None:
             continue
         try:
             frame = await createImageBitmap(video())
-            res = await window.snaptag.client.classify(frame, spec_js(), options)
+            res = await api.in_worker(window.snaptag.client.classify(frame, spec_js(), options))
             draw(teach.decide(zip(res.simIds, res.sims)))
         except Exception as err:  # noqa: BLE001  a dropped frame is not fatal; say why and go on
-            say(f"Camera: {js_failure(err, 'frame', '')}", error=True)
+            say(f"Camera: {err.message if isinstance(err, ApiError) else err}", error=True)
             await asyncio.sleep(0.2)
 
 

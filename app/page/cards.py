@@ -1,53 +1,59 @@
 """Result cards (DOM, Pyodide): one card per photo in a container, for the sorter and for teach mode alike.
 
-Each card follows the automation contract (README): [data-result] with data-name, data-status and, when done,
-data-category, data-top, data-prob, data-overridden; data-error on error. What a category is called, which
-categories a card can be moved to and how a review is explained come from the mode.
+Each card follows the automation contract (README): [data-result] with data-id, data-name, data-status and,
+when done, data-category, data-top, data-prob, data-overridden (data-duplicate-of for a photo already added);
+data-error on error. Each card has a remove button ([data-remove]) and, on a failed photo whose file is still
+here, a retry button ([data-retry]). `filter` shows one count's cards; `grouped` puts cards in a section per
+category. What a category is called, which categories a card can be moved to and how a review is explained come
+from the mode; `keep` (optional) is told of every result, change and removal (the sorter saves them).
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-from js import URL, Date, document
-from pyodide.ffi import JsException, create_proxy
+from js import URL, document
+from pyodide.ffi import create_proxy
 
-from app import intake
-from app.imagesize import HEADER_BYTES
 from app.mapping import REVIEW, Decision
-from app.page.dom import element, read_bytes
-from app.queue import DONE, ERROR, Item, PhotoInfo, PhotoQueue
+from app.page.dom import element
+from app.queue import DONE, ERROR, Item, PhotoQueue
+from app.result import ApiError, Result
+
+PENDING = "pending"
+GROUP_TITLES = {PENDING: "In progress", ERROR: "Errors"}
 
 
-async def header_problem(file, name: str, mime: str) -> str | None:
-    """The message for a file whose first bytes say it must not be decoded (too many pixels, HEIC, not an
-    image), else None. Read in well under a second whatever the file's size."""
-    return intake.check_header(name, mime, await read_bytes(file, HEADER_BYTES))
+class Keeper(Protocol):
+    def save(self, item: Item, thumb) -> None: ...
+    def forget(self, item: Item) -> None: ...
 
 
-def js_failure(err: Exception, name: str, mime: str) -> str:
-    """The user's message for a failed classify request."""
-    if isinstance(err, JsException):
-        js_err = getattr(err, "js_error", None)
-        code = str(getattr(js_err, "code", "") or "internal")
-        detail = str(getattr(js_err, "message", "") or err)
-        return intake.worker_failure(code, detail, name, mime)
-    if isinstance(err, ValueError):  # a refusal of ours: the message is the user's
-        return str(err)
-    return f"Could not classify this photo: {err}"
+def count_key(item: Item) -> str:
+    """Which count (app/queue.py counts()) a card belongs to."""
+    if item.status == DONE:
+        return item.category
+    return ERROR if item.status == ERROR else PENDING
 
 
 class CardList:
-    """Photos added -> queue -> worker -> decision -> cards. `classify(file)` returns the worker's result,
-    `decide(result)` the Decision; `name(category)` is what the user sees."""
+    """Photos added -> queue -> `classify(file)` (an awaitable app.result.Result; ApiError when it fails) ->
+    cards. `name(category)` is what the user sees."""
 
     def __init__(self, container_id: str, queue: PhotoQueue, name: Callable[[str], str], reasons: dict[str, str],
-                 on_change: Callable[[], None], classify: Callable, decide: Callable[[object], Decision]) -> None:
+                 on_change: Callable[[], None], classify: Callable[[object], Awaitable[Result]],
+                 keep: Keeper | None = None) -> None:
         self.container = document.getElementById(container_id)
         self.queue, self.name, self.reasons, self.on_change = queue, name, reasons, on_change
-        self.classify, self.decide = classify, decide
-        self.files: dict = {}  # item id -> the File, until the worker is done with it
+        self.classify, self.keep = classify, keep
+        self.files: dict = {}  # item id -> the File, while it may still be classified (or retried)
+        self.thumbs: dict = {}  # item id -> its thumbnail Blob
         self.ready = False  # False: cards say they wait for the model
+        self.filter: str | None = None  # a count key: only its cards are shown
+        self.grouped = False
         self._on_override = create_proxy(self._override)
+        self._on_click = create_proxy(self._click)
+        self.container.addEventListener("click", self._on_click)
 
     def add_files(self, js_files) -> None:
         for f in js_files:
@@ -66,17 +72,27 @@ class CardList:
     def card_of(self, item: Item):
         return self.container.querySelector(f'[data-result][data-id="{item.id}"]')
 
-    def add(self, item: Item) -> None:
+    def add(self, item: Item, thumb=None) -> None:
         card = element("article", "card")
         card.setAttribute("data-result", "")
         card.dataset.id = str(item.id)
         card.dataset.name = item.name
-        card.append(element("div", "thumb"), element("div", "name", item.name), element("div", "verdict"),
-                    element("ol", "top"))
+        remove = element("button", "remove", "×")
+        remove.type = "button"
+        remove.setAttribute("data-remove", "")
+        remove.setAttribute("aria-label", f"Remove {item.name}")
+        retry = element("button", "retry", "Retry")
+        retry.type = "button"
+        retry.setAttribute("data-retry", "")
+        card.append(remove, element("div", "thumb"), element("div", "name", item.name), element("div", "verdict"),
+                    element("ol", "top"), retry)
         self.container.prepend(card)
+        if thumb:
+            self.show_thumb(item, thumb)
         self.render(item)
 
     def show_thumb(self, item: Item, blob) -> None:
+        self.thumbs[item.id] = blob
         thumb = element("img")
         thumb.src = URL.createObjectURL(blob)
         thumb.alt = ""
@@ -85,11 +101,15 @@ class CardList:
     def render(self, item: Item) -> None:
         card = self.card_of(item)
         card.dataset.status = item.status
+        card.hidden = self.filter is not None and self.filter != count_key(item)
+        card.querySelector("[data-retry]").hidden = not (item.status == ERROR and item.id in self.files)
+        self._place(card, item)
         verdict = card.querySelector(".verdict")
         if item.status == ERROR:
             card.dataset.error = item.error
             verdict.textContent = item.error
             return
+        card.removeAttribute("data-error")
         if item.status != DONE:
             verdict.textContent = "Working…" if self.ready else "Waiting for the model…"
             return
@@ -98,15 +118,57 @@ class CardList:
         card.dataset.top = decision.top[0][0] if decision.top else REVIEW
         card.dataset.prob = f"{decision.prob if decision.top else 0.0:.4f}"
         card.dataset.overridden = "true" if item.override else "false"
-        why = "" if item.override else self.reasons.get(decision.reason, "")
+        card.classList.toggle("overridden", bool(item.override))
+        why = " · changed by you" if item.override else self.reasons.get(decision.reason, "")
         verdict.textContent = self.name(item.category) + why
+        if item.duplicate_of is not None:
+            first = self.queue.items.get(item.duplicate_of)
+            card.dataset.duplicateOf = str(item.duplicate_of)
+            verdict.textContent = f"Same photo as {first.name if first else 'one above'}: counted once"
+        else:
+            card.removeAttribute("data-duplicate-of")
         top = card.querySelector(".top")
         top.replaceChildren(*[element("li", "", f"{self.name(cid)} {p * 100:.0f}%") for cid, p in decision.top[:3]])
         old = card.querySelector("select")  # rebuilt: teach mode's labels may have changed since
         if old:  # JS null arrives as pyodide.ffi.jsnull, which is falsy
             old.replaceWith(self._select(item))
         else:
-            card.append(self._select(item))
+            card.querySelector("[data-retry]").before(self._select(item))
+        card.querySelector("select").hidden = item.duplicate_of is not None
+
+    def _place(self, card, item: Item) -> None:
+        """Grouped: in its category's section, newest first."""
+        if not self.grouped:
+            return
+        section = self._section(count_key(item))
+        if card.parentElement != section:
+            cards = [c for c in section.querySelectorAll("[data-result]") if int(c.dataset.id) < item.id]
+            if cards:
+                cards[0].before(card)
+            else:
+                section.append(card)
+
+    def _section(self, key: str):
+        section = self.container.querySelector(f'[data-group="{key}"]')
+        if not section:
+            section = element("section", "group")
+            section.dataset.group = key
+            section.append(element("h3", "", GROUP_TITLES.get(key) or self.name(key)))
+            self.container.append(section)
+        return section
+
+    def regroup(self) -> None:
+        """Lay every card out again (after `grouped` or `filter` changed)."""
+        items = sorted(self.queue.items.values(), key=lambda i: -i.id)
+        cards = [self.card_of(item) for item in items]
+        self.container.replaceChildren(*cards)
+        for key in [*(self.queue.categories or []), REVIEW, PENDING, ERROR] if self.grouped else []:
+            self._section(key)
+        for item in items:
+            self.render(item)
+        for section in list(self.container.querySelectorAll("[data-group]")):
+            if not section.querySelector("[data-result]"):
+                section.remove()
 
     def _select(self, item: Item):
         select = element("select", "override")
@@ -123,21 +185,64 @@ class CardList:
     def _override(self, event) -> None:
         item = self.queue.set_override(int(event.target.dataset.id), event.target.value)
         self.render(item)
+        if self.keep:
+            self.keep.save(item, self.thumbs.get(item.id))
         self.on_change()
+
+    def _click(self, event) -> None:
+        button = event.target.closest("[data-remove], [data-retry]")
+        card = button.closest("[data-result]") if button else None
+        if not card or int(card.dataset.id) not in self.queue.items:
+            return
+        item = self.queue.items[int(card.dataset.id)]
+        if button.hasAttribute("data-retry"):
+            self.queue.retry(item.id)
+            self.render(item)
+            self.pump()
+        else:
+            self.remove(item)
+        self.on_change()
+
+    def remove(self, item: Item) -> None:
+        promoted = self.queue.remove(item.id)
+        self.card_of(item).remove()
+        self.files.pop(item.id, None)
+        self.thumbs.pop(item.id, None)
+        if self.keep and item.duplicate_of is None and item.status == DONE:
+            self.keep.forget(item)
+        if promoted:
+            self.render(promoted)
+            if self.keep:
+                self.keep.save(promoted, self.thumbs.get(promoted.id))
+
+    def clear(self) -> None:
+        for item in list(self.queue.items.values()):
+            self.card_of(item).remove()
+        self.queue.clear()
+        self.files.clear()
+        self.thumbs.clear()
+        self.regroup()
 
     async def process(self, item: Item) -> None:
         try:
-            problem = await header_problem(self.files.get(item.id), item.name, item.mime)
-            if problem:
-                raise ValueError(problem)
             res = await self.classify(self.files.get(item.id))
-            photo = PhotoInfo(str(res.sha256), int(res.width), int(res.height), str(Date.new().toISOString()))
-            self.queue.finish(item.id, self.decide(res), list(res.embedding), photo)
+            if item.id not in self.queue.items:  # removed meanwhile
+                return
+            self.queue.finish(item.id, res.decision, res.embedding, res.photo)
             if res.thumb:
                 self.show_thumb(item, res.thumb)
-        except Exception as err:  # noqa: BLE001  a bad result must not stop the queue
-            self.queue.fail(item.id, js_failure(err, item.name, item.mime))
-        self.files.pop(item.id, None)
+            self.files.pop(item.id, None)
+            if self.keep and item.duplicate_of is None:
+                self.keep.save(item, res.thumb)
+        except ApiError as err:
+            if item.id not in self.queue.items:
+                return
+            self.queue.fail(item.id, err.message)
+        except Exception as err:  # noqa: BLE001  a bug must not stop the queue
+            if item.id not in self.queue.items:
+                return
+            self.queue.fail(item.id, f"Could not classify this photo: {err}")
+        finally:
+            self.pump()
         self.render(item)
         self.on_change()
-        self.pump()

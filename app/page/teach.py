@@ -12,11 +12,12 @@ import uuid
 from js import Date, Float32Array, document, window
 from pyodide.ffi import create_proxy, to_js
 
-from app import intake
+from app import api
 from app.mapping import REVIEW
-from app.page.cards import CardList, header_problem, js_failure
+from app.page.cards import CardList
 from app.page.dom import element, js_object
 from app.queue import PhotoQueue
+from app.result import ApiError, Result
 from app.teach import TeachConfig, TeachError, TeachSet
 
 REASONS = {"unknown": " (unlike every label)", "no_examples": " (nothing taught yet)"}
@@ -36,9 +37,14 @@ def spec_js():
     return js_object(ctx["spec"].to_dict())
 
 
-cards = CardList("teach-results", queue, label_name, REASONS, lambda: None,
-                 classify=lambda f: snaptag.client.classify(f, spec_js(), js_object({"teach": True})),
-                 decide=lambda res: teach.decide(zip(res.simIds, res.sims)))
+async def classify(file) -> Result:
+    """A photo dropped in teach mode, labelled by the taught examples."""
+    await api.check(file)
+    res = await api.in_worker(snaptag.client.classify(file, spec_js(), js_object({"teach": True})), file)
+    return api.result_of(res, teach.decide(zip(res.simIds, res.sims)))
+
+
+cards = CardList("teach-results", queue, label_name, REASONS, lambda: None, classify)
 
 
 def say(text: str, error: bool = False) -> None:
@@ -105,7 +111,7 @@ def example_el(ex_id: str, photo) -> None:
 
 async def embed(photo):
     """The worker's result for one photo (its embedding and a small JPEG of it)."""
-    return await snaptag.client.classify(photo, spec_js(), js_object({"thumb": True}))
+    return await api.in_worker(snaptag.client.classify(photo, spec_js(), js_object({"thumb": True})), photo)
 
 
 async def keep(ex_id: str, label: str, embedding, photo) -> None:
@@ -123,23 +129,20 @@ async def add_examples(label: str, photos) -> None:
     photos = list(photos)
     added = 0
     for n, photo in enumerate(photos, 1):
-        is_file = hasattr(photo, "size")  # a File; a camera frame is an ImageBitmap
-        problem = intake.check(str(photo.name), int(photo.size), str(photo.type)) if is_file else None
-        if is_file and not problem:
-            problem = await header_problem(photo, str(photo.name), str(photo.type))
-        if problem:
-            say(f"{getattr(photo, 'name', 'A photo')}: {problem}", error=True)
-            continue
-        say(f"Adding {n} of {len(photos)} to {label}…")
+        name = str(getattr(photo, "name", "") or "A camera frame")
         try:
+            if hasattr(photo, "size"):  # a File; a camera frame is an ImageBitmap
+                await api.check(photo)
+            say(f"Adding {n} of {len(photos)} to {label}…")
             res = await embed(photo)
             await keep(uuid.uuid4().hex, label, res.embedding, res.thumb)
             added += 1
         except TeachError as err:
             say(str(err), error=True)
+        except ApiError as err:
+            say(f"{name}: {err.message}", error=True)
         except Exception as err:  # noqa: BLE001  one bad photo must not stop the others
-            name = str(getattr(photo, "name", "") or "A camera frame")
-            say(f"{name}: {js_failure(err, name, str(getattr(photo, 'type', '') or ''))}", error=True)
+            say(f"{name}: could not add it ({err})", error=True)
     labels_changed()
     if added:
         say(f"Added {added} example{'s' if added != 1 else ''} to {label}.")

@@ -1,0 +1,143 @@
+"""The sorter's summary and memory (DOM, Pyodide): counts (click one to show only its cards), group by
+category, clear all, and the results kept in IndexedDB (app/saved.py, worker/results_store.js) so that they,
+the overrides and the thumbnails come back after a reload or offline.
+"""
+
+import asyncio
+
+from js import Date, document, window
+from pyodide.ffi import create_proxy
+
+from app import saved
+from app.mapping import REVIEW, ClassMap
+from app.page.cards import PENDING, CardList
+from app.page.dom import element, js_object
+from app.queue import DONE, ERROR, Item, PhotoQueue
+
+COUNT_NAMES = {REVIEW: "Needs review", PENDING: "In progress", ERROR: "Errors"}
+proxies: list = []  # event handlers, kept alive for the page's life
+
+
+def say(text: str) -> None:
+    document.getElementById("saved-status").textContent = text
+
+
+class Keeper:
+    """Saves each result (and its override and thumbnail) as it changes; forgets removed ones."""
+
+    def __init__(self, store, model_id: str) -> None:
+        self.store, self.model_id = store, model_id
+        self.added: dict[int, float] = {}  # item id -> when it was first kept (keeps the order across reloads)
+        self.failed = False
+
+    def save(self, item: Item, thumb) -> None:
+        added = self.added.setdefault(item.id, float(Date.now()))
+        record = saved.to_record(item, self.model_id, added)
+        self._write(self.store.put(js_object({**record, "thumb": thumb})))
+
+    def forget(self, item: Item) -> None:
+        self.added.pop(item.id, None)
+        self._write(self.store.delete(item.photo.digest))
+
+    def clear(self) -> None:
+        self.added.clear()
+        self._write(self.store.clear())
+
+    def _write(self, promise) -> None:
+        """Writes commit in the order made; <html data-saving> counts those not yet committed."""
+        root = document.documentElement
+        root.dataset.saving = str(int(root.getAttribute("data-saving") or 0) + 1)
+
+        async def wait() -> None:
+            try:
+                await promise
+            except Exception as err:  # noqa: BLE001  a full disk must not stop sorting; say it once
+                if not self.failed:
+                    self.failed = True
+                    say(f"Results can't be kept in this browser ({err}); export them before you leave.")
+            finally:
+                root.dataset.saving = str(int(root.getAttribute("data-saving")) - 1)
+
+        asyncio.ensure_future(wait())
+
+
+def build_counts(cmap: ClassMap) -> None:
+    keys = [c.id for c in cmap.categories] + [REVIEW, PENDING, ERROR]
+    items = []
+    for key in keys:
+        li = element("li")
+        li.dataset.count = key
+        button = element("button", "", (COUNT_NAMES.get(key) or cmap.name(key)) + " ")
+        button.type = "button"
+        button.dataset.filter = key
+        button.setAttribute("aria-pressed", "false")
+        button.append(element("b", "", "0"))
+        li.append(button)
+        items.append(li)
+    document.getElementById("counts").replaceChildren(*items)
+
+
+def render_counts(queue: PhotoQueue) -> None:
+    for key, n in queue.counts().items():
+        node = document.querySelector(f'[data-count="{key}"] b')
+        if node:
+            node.textContent = str(n)
+    document.getElementById("export").hidden = not any(i.status == DONE for i in queue.items.values())
+    document.getElementById("sort-tools").hidden = not queue.items
+
+
+def listen(node_id: str, kind: str, handler) -> None:
+    proxy = create_proxy(handler)
+    proxies.append(proxy)
+    document.getElementById(node_id).addEventListener(kind, proxy)
+
+
+def wire(cards: CardList, keeper: Keeper | None) -> None:
+    def on_filter(event) -> None:
+        button = event.target.closest("[data-filter]")
+        if not button:
+            return
+        key = str(button.dataset.filter)
+        cards.filter = None if cards.filter == key else key
+        for node in document.querySelectorAll("[data-filter]"):
+            node.setAttribute("aria-pressed", "true" if node.dataset.filter == cards.filter else "false")
+        cards.container.dataset.filter = cards.filter or ""
+        cards.regroup()
+
+    def on_group(event) -> None:
+        cards.grouped = bool(event.target.checked)
+        cards.regroup()
+
+    def on_clear(_event) -> None:
+        n = len(cards.queue.items)
+        if n and window.confirm(f"Remove all {n} photos and their results from this page and this browser?"):
+            cards.clear()
+            if keeper:
+                keeper.clear()
+            cards.on_change()
+
+    listen("counts", "click", on_filter)
+    listen("group-by-category", "change", on_group)
+    listen("clear-all", "click", on_clear)
+
+
+async def restore(cards: CardList, store, model_id: str) -> Keeper:
+    """Bring back the results kept from earlier visits, oldest first (newest card on top)."""
+    keeper = Keeper(store, model_id)
+    records = await store.all()
+    shown = other = 0
+    for record in records:
+        rec = record.to_py()  # the thumbnail Blob stays a JS object
+        item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k != "thumb"}, model_id)
+        if item is None:
+            other += 1
+            continue
+        keeper.added[item.id] = float(rec.get("added") or 0)
+        cards.add(item, rec.get("thumb") or None)
+        shown += 1
+    if shown or other:
+        note = f"{shown} result{'s' if shown != 1 else ''} from your last visit (the photos themselves are not kept)"
+        if other:
+            note += f"; {other} made by another model version are not shown"
+        say(note + ".")
+    return keeper

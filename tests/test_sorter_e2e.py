@@ -1,0 +1,118 @@
+"""The sorter keeps its work, in headless Chromium with the real model: results, overrides and thumbnails come
+back after a reload; the same photo twice is recognised; remove, retry, clear all, filter by a count and group
+by category."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.conftest import photos
+from tools.browser import by_name, open_page, results, wait_ready, wait_settled
+
+KEPT = ("name", "status", "category", "top", "prob", "overridden")
+
+
+def reload(page) -> None:
+    """Reload once every result is written (a write under way when the page closes is lost)."""
+    page.wait_for_function("(document.documentElement.dataset.saving || '0') === '0'")
+    page.reload()
+    wait_ready(page)
+
+
+def visible_names(page) -> set[str]:
+    return set(page.evaluate("[...document.querySelectorAll('[data-result]')].filter(e => !e.hidden && "
+                             "e.offsetParent !== null).map(e => e.dataset.name)"))
+
+
+def test_results_overrides_and_thumbnails_survive_a_reload(browser, server, tmp_path):
+    s = open_page(browser, server.url)
+    page = s.page
+    wait_ready(page)
+    shots = photos("test", 1)
+    page.set_input_files("#upload", [str(p) for p, _ in shots])
+    assert all(c["status"] == "done" for c in wait_settled(page, len(shots))), results(page)
+    changed = shots[1][0].name
+    page.locator(f'[data-result][data-name="{changed}"] select').select_option("review")
+    before = {r["name"]: {k: r.get(k) for k in KEPT} for r in results(page)}
+    assert before[changed]["overridden"] == "true"
+    assert "overridden" in page.get_attribute(f'[data-result][data-name="{changed}"]', "class")
+
+    reload(page)
+    page.wait_for_function(f"document.querySelectorAll('[data-result]').length === {len(shots)}")
+    after = {r["name"]: {k: r.get(k) for k in KEPT} for r in results(page)}
+    assert after == before
+    assert page.evaluate("[...document.querySelectorAll('[data-result] .thumb img')].every(i => i.complete && "
+                         "i.naturalWidth > 0)")
+    assert page.evaluate("document.querySelectorAll('[data-result] .thumb img').length") == len(shots)
+    assert "from your last visit" in page.inner_text("#saved-status")
+    assert page.evaluate("+document.querySelector('[data-count=\"review\"] b').textContent") == \
+        sum(r["category"] == "review" for r in after.values())
+
+    # The same photo under another name is recognised by its bytes: a card that points at the first, not a
+    # second count.
+    again = tmp_path / "copy-of-a-photo.jpg"
+    shutil.copy(shots[1][0], again)
+    counts = page.evaluate("[...document.querySelectorAll('[data-count] b')].map(b => b.textContent)")
+    page.set_input_files("#upload", [str(again)])
+    wait_settled(page, len(shots) + 1)
+    card = by_name(page)["copy-of-a-photo.jpg"]
+    assert card["status"] == "done" and card["duplicateOf"]
+    assert card["category"] == "review"  # it takes the override of the first
+    assert page.evaluate("[...document.querySelectorAll('[data-count] b')].map(b => b.textContent)") == counts
+    assert not s.errors
+    s.context.close()
+
+
+def test_remove_retry_filter_group_and_clear_all(browser, server):
+    s = open_page(browser, server.url)
+    page = s.page
+    page.on("dialog", lambda d: d.accept())
+    wait_ready(page)
+    shots = photos("test", 1)
+    # The first classification fails once (as a worker hiccup would): its card offers Retry.
+    page.evaluate("""() => {
+        const client = window.snaptag.client;
+        const real = client.classify.bind(client);
+        let failed = false;
+        client.classify = (...args) => {
+            if (failed) return real(...args);
+            failed = true;
+            return Promise.reject(Object.assign(new Error('a hiccup'), {code: 'internal'}));
+        };
+    }""")
+    page.set_input_files("#upload", [str(p) for p, _ in shots])
+    cards = wait_settled(page, len(shots))
+    failed = [c for c in cards if c["status"] == "error"]
+    assert len(failed) == 1 and "a hiccup" in failed[0]["error"]
+    page.click(f'[data-result][data-name="{failed[0]["name"]}"] [data-retry]')
+    assert all(c["status"] == "done" for c in wait_settled(page, len(shots)))
+    assert page.locator("[data-retry]:visible").count() == 0
+
+    removed = shots[0][0].name
+    page.click(f'[data-result][data-name="{removed}"] [data-remove]')
+    left = {p.name: label for p, label in shots if p.name != removed}
+    assert set(by_name(page)) == set(left)
+
+    category = by_name(page)[shots[1][0].name]["category"]
+    page.click(f'[data-filter="{category}"]')
+    assert visible_names(page) == {n for n, c in by_name(page).items() if c["category"] == category}
+    page.click(f'[data-filter="{category}"]')
+    assert visible_names(page) == set(left)
+
+    page.check("#group-by-category")
+    grouped = page.evaluate("Object.fromEntries([...document.querySelectorAll('[data-group]')].map(g => "
+                            "[g.dataset.group, [...g.querySelectorAll('[data-result]')].map(e => e.dataset.name)]))")
+    for name, card in by_name(page).items():
+        assert name in grouped[card["category"]]
+    assert visible_names(page) == set(left)
+
+    reload(page)
+    page.wait_for_function(f"document.querySelectorAll('[data-result]').length === {len(left)}")
+    assert set(by_name(page)) == set(left)  # the removed one stays removed
+    page.click("#clear-all")
+    assert results(page) == []
+    reload(page)
+    page.wait_for_timeout(500)
+    assert results(page) == [] and page.inner_text("#saved-status") == ""
+    assert not s.errors
+    s.context.close()
