@@ -1,20 +1,18 @@
 """snaptag's DOM layer (runs in Pyodide via PyScript): start-up, the sorter and the switch to teach mode.
-Logic lives in the pure modules beside it; cards in cards.py; teach mode in teach_page.py and its siblings.
+Logic lives in the pure modules beside it; cards in app/page/cards.py, the sorter's summary and memory in
+app/page/sorter.py; teach mode in app/page/teach.py and its siblings, imported once the sorter is up.
 
-window.snaptag (boot.js) holds the worker client, the model-loading promise and the photos added before
-Python was up; from here on every added photo comes to `add_files`.
+window.snaptag (worker/api.js, worker/boot.js) holds the worker client, the model-loading promise and the photos
+added before Python was up; from here on every added photo comes to `add_files`.
 """
 
 from js import document, window
 from pyodide.ffi import create_proxy, to_js
 
 from app import api, report
-from app.page import camera as teach_camera
 from app.page import sorter
-from app.page import teach as teach_page
-from app.page import transfer as teach_transfer
 from app.page.cards import CardList
-from app.page.dom import download
+from app.page.dom import download, next_task
 from app.queue import DONE, ERROR, PhotoQueue
 from app.result import ApiError
 
@@ -22,6 +20,7 @@ root = document.documentElement
 snaptag = window.snaptag
 queue = PhotoQueue()
 ctx: dict = {"spec": None, "cmap": None, "mode": "sort"}
+teach: dict = {}  # "page": app.page.teach, once teach mode is loaded
 SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", "unsure": " (unsure)"}
 
 
@@ -35,8 +34,8 @@ cards = CardList("results", queue, sort_name, SORT_REASONS, lambda: sorter.rende
 
 def add_files(js_files, via: str = "input", target=None) -> None:
     if ctx["mode"] == "teach":
-        if not teach_page.take_files(js_files, via, target):
-            teach_page.cards.add_files(js_files)
+        if not teach["page"].take_files(js_files, via, target):
+            teach["page"].cards.add_files(js_files)
         return
     cards.add_files(js_files)
 
@@ -59,8 +58,9 @@ def set_mode(mode: str) -> None:
     document.getElementById("teach-panel").hidden = mode != "teach"
     for name in ("sort", "teach"):
         document.getElementById(f"mode-{name}").setAttribute("aria-pressed", "true" if name == mode else "false")
-    if mode == "sort" and "stop_camera" in teach_page.ctx:
-        teach_page.ctx["stop_camera"]()
+    page = teach.get("page")
+    if mode == "sort" and page and "stop_camera" in page.ctx:
+        page.ctx["stop_camera"]()
 
 
 def fail_startup(message: str) -> None:
@@ -77,11 +77,27 @@ handlers = [create_proxy(on_export("json")), create_proxy(on_export("csv")),
             create_proxy(lambda _e: set_mode("sort")), create_proxy(lambda _e: set_mode("teach"))]
 
 
+async def load_teach_mode(spec, meta: dict) -> None:
+    """Teach mode's modules, imported in a task of their own: importing everything at once made the start's
+    longest main-thread task (docs/design.md)."""
+    await next_task()
+    from app.page import camera, transfer  # noqa: PLC0415
+    from app.page import teach as teach_page  # noqa: PLC0415
+
+    teach["page"] = teach_page
+    teach_page.cards.ready = True
+    await teach_page.start(spec, meta)
+    transfer.wire()
+    camera.wire()
+
+
 async def start() -> None:
     document.getElementById("py-status").textContent = "Python: ready"
     snaptag.onfiles = create_proxy(add_files)
     pending = list(snaptag.inbox)
     snaptag.inbox = to_js([])
+    for held in document.querySelectorAll("[data-inbox]"):  # boot.js's cards for them, replaced by ours
+        held.remove()
     add_files(pending)
     try:
         info = await api.ready()
@@ -99,10 +115,8 @@ async def start() -> None:
     except Exception as err:  # noqa: BLE001  no IndexedDB (a private window, say): sorting still works
         sorter.say(f"Results can't be kept in this browser ({err}); export them before you leave.")
     sorter.wire(cards, cards.keep)
-    cards.ready = teach_page.cards.ready = True
-    await teach_page.start(ctx["spec"], meta)
-    teach_transfer.wire()
-    teach_camera.wire()
+    cards.ready = True
+    await load_teach_mode(ctx["spec"], meta)
     snaptag.readyAt = window.performance.now()
     root.dataset.snaptag = "ready"
     cards.pump()

@@ -39,12 +39,17 @@ def test_the_page_works_under_a_strict_csp(browser, dist, isolated: bool):
         context.close()
 
 
-def markers(page) -> tuple[str | None, str | None]:
-    """(the build marker index.html carries, the one app/main.py set): equal when the page is one build."""
+WASM = "vendor/tfjs/tfjs-backend-wasm-simd.wasm"
+WASM_MARK = b"\x00\x09\x07snaptagB"  # a WebAssembly custom section named "snaptag" holding "B": still valid
+
+
+def markers(page) -> tuple[str | None, str | None, str | None]:
+    """The build markers that index.html, app/main.py and a .wasm carry: all equal when the page is one build."""
     wait_ready(page)
     page.wait_for_timeout(300)  # main.py's last line runs just after `ready`
-    return tuple(page.evaluate("[document.documentElement.dataset.marker ?? null, "
-                               "document.documentElement.dataset.pyMarker ?? null]"))
+    return tuple(page.evaluate(f"""async () => [document.documentElement.dataset.marker ?? null,
+        document.documentElement.dataset.pyMarker ?? null,
+        new Uint8Array(await (await fetch('{WASM}')).arrayBuffer()).at(-1) === 66 ? 'B' : null]"""))
 
 
 def test_an_update_behind_a_caching_cdn_never_mixes_two_builds(browser, dist, tmp_path):
@@ -59,19 +64,21 @@ def test_an_update_behind_a_caching_cdn_never_mixes_two_builds(browser, dist, tm
         context = browser.new_context()
         page = context.new_page()
         page.goto(srv.url)
-        assert markers(page) == (None, None)
+        assert markers(page) == (None, None, None)
         page.evaluate("""async () => {
             const reg = await window.snaptag.swReady;
             for (let i = 0; i < 300 && reg.active?.state !== 'activated'; i++)
                 await new Promise(r => setTimeout(r, 100));
         }""")
         page.reload()
-        assert markers(page) == (None, None)
+        assert markers(page) == (None, None, None)
 
-        index = site / "index.html"  # build B: index.html and app/main.py both change
+        index = site / "index.html"  # build B: index.html, app/main.py and a .wasm change
         index.write_text(index.read_text().replace('data-snaptag="loading"', 'data-snaptag="loading" data-marker="B"'))
         main = site / "app" / "main.py"
         main.write_text(main.read_text() + '\ndocument.documentElement.dataset.pyMarker = "B"\n')
+        wasm = site / WASM  # a .wasm comes through the HTTP cache when unchanged (sw.js): a changed one must not
+        wasm.write_bytes(wasm.read_bytes() + WASM_MARK)
         rels = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file() and p.name != "sw.js"]
         write_service_worker(site, rels)
 
@@ -80,11 +87,11 @@ def test_an_update_behind_a_caching_cdn_never_mixes_two_builds(browser, dist, tm
         assert page.is_visible("#update-reload")
         for _ in range(2):  # the open page keeps its build until the user switches
             page.reload()
-            assert markers(page) == (None, None)
+            assert markers(page) == (None, None, None)
         page.wait_for_function("document.documentElement.dataset.update === 'ready'", timeout=60_000)
         with page.expect_navigation():
             page.click("#update-reload")
-        assert markers(page) == ("B", "B")  # the new build, every file of it (max-age notwithstanding)
+        assert markers(page) == ("B", "B", "B")  # the new build, every file of it (max-age notwithstanding)
         page.reload()
-        assert markers(page) == ("B", "B")
+        assert markers(page) == ("B", "B", "B")
         context.close()

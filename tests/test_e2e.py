@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import ROOT, photos
-from tools.browser import by_name, open_page, state, wait_ready, wait_settled
+from tools.browser import by_name, open_page, results, state, wait_ready, wait_settled
 from tools.serve import serving, stop
 
 CLASSES = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())["classes"]
@@ -143,6 +143,11 @@ def test_works_offline_after_one_visit(browser, dist):
         s.page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
         settled = wait_settled(s.page, 3)
         assert all(r["status"] == "done" for r in settled), settled
+        s.page.wait_for_function("(document.documentElement.dataset.saving || '0') === '0'")
+        s.page.reload()  # still offline: the results come back from IndexedDB
+        wait_ready(s.page)
+        s.page.wait_for_function("document.querySelectorAll('[data-result]').length === 3")
+        assert sorted(r["category"] for r in results(s.page)) == sorted(r["category"] for r in settled)
         s.context.close()
 
 
@@ -153,6 +158,9 @@ def test_served_under_a_sub_path(browser, dist):
         s.page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
         settled = wait_settled(s.page, 3)
         assert all(r["status"] == "done" for r in settled), settled
+        assert all(u.startswith((srv.url, "blob:", "data:")) for u in s.requests), s.requests
+        s.page.goto(srv.url + "examples/upload-form/")  # the host API under the same sub-path
+        assert s.page.evaluate("window.snaptag.ready.then(m => m.categories.length)") == 3
         assert all(u.startswith((srv.url, "blob:", "data:")) for u in s.requests), s.requests
         s.context.close()
 

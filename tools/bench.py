@@ -42,6 +42,14 @@ PROBES = """() => {
 }"""
 
 
+# From navigation to `ready`: the longest main-thread task (Long Tasks API, so 0 when none passed 50 ms).
+START_TASKS = """window.__startTasks = [];
+new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__startTasks.push([e.startTime, e.duration])))
+    .observe({type: 'longtask', buffered: true});"""
+LONGEST_BEFORE_READY = ("Math.max(0, ...window.__startTasks.filter(([t]) => t < window.snaptag.readyAt)"
+                        ".map(([, d]) => d))")
+
+
 class BenchError(UserError, RuntimeError):
     pass
 
@@ -86,6 +94,21 @@ def infer_times(page, path: Path, runs: int) -> list[float]:
     }""", [b64, runs])
 
 
+def resize_times(page, path: Path, runs: int) -> list[float]:
+    """ms for window.snaptag.resize(photo, {maxSide: 1600}), each run."""
+    b64 = base64.b64encode(path.read_bytes()).decode()
+    return page.evaluate("""async ([b64, runs]) => {
+        const blob = new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], {type: 'image/jpeg'});
+        const out = [];
+        for (let i = 0; i < runs; i++) {
+            const t0 = performance.now();
+            await window.snaptag.resize(blob, {maxSide: 1600});
+            out.push(performance.now() - t0);
+        }
+        return out;
+    }""", [b64, runs])
+
+
 def bench(root: Path, out: Path, model: Path | None = None) -> dict:
     """`model`: bench another exported model (built into a temporary site; dist/ is left alone)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,17 +126,22 @@ def _bench(dist: Path, out: Path, tmp: Path) -> dict:
     camera = write_y4m(sorted(CLOTHING.rglob("*.jpg"))[0], tmp / "camera.y4m")
     with serving(dist) as server, sync_playwright() as pw:
         browser = launch(pw, (*fake_camera_args(camera), "--js-flags=--expose-gc"))
-        s = open_page(browser, server.url)
+        s = open_page(browser, "about:blank")
+        s.page.add_init_script(START_TASKS)
+        s.page.goto(server.url)
         wait_ready(s.page)
         result["cold_start_ms"] = s.page.evaluate("window.snaptag.readyAt")
+        result["cold_start_longest_task_ms"] = s.page.evaluate(LONGEST_BEFORE_READY)
         s.page.evaluate("navigator.serviceWorker.ready")
         time.sleep(1.0)  # let the service worker finish precaching before the warm start
-        warm = []
+        warm, warm_tasks = [], []
         for _ in range(3):
             s.page.reload()
             wait_ready(s.page)
             warm.append(s.page.evaluate("window.snaptag.readyAt"))
+            warm_tasks.append(s.page.evaluate(LONGEST_BEFORE_READY))
         result["warm_start_ms"] = statistics.median(warm)
+        result["warm_start_longest_task_ms"] = max(warm_tasks)
         s.page.evaluate(PROBES)
         result["first_result_ms"] = upload_and_time(s.page, photos(1))
         info = s.page.evaluate("window.snaptag.client.info().then(r => r.info)")
@@ -122,6 +150,7 @@ def _bench(dist: Path, out: Path, tmp: Path) -> dict:
         result["infer_ms_median"] = statistics.median(infer)
         big = big_photo(tmp)
         result["photo_12mp_ms_median"] = statistics.median(upload_and_time(s.page, [big]) for _ in range(5))
+        result["resize_12mp_to_1600_ms_median"] = statistics.median(resize_times(s.page, big, 5))
         s.page.evaluate("() => { const b = window.__bench; b.maxGap = 0; b.longTasks = 0; b.watching = true; }")
         upload_and_time(s.page, photos(20))
         gap, long_tasks = s.page.evaluate("() => { window.__bench.watching = false; "

@@ -4,8 +4,8 @@
 // max-age cannot hand it old files) and checks each against the build's SHA-256; one mismatch and the install
 // fails (the browser tries again later). A new build then waits: the open page keeps running the build it
 // started with, learns that a new one is ready, and switches when the user says so ('activate'), or when every
-// tab of the old one is closed. Fetch answers from this build's cache, so after one visit everything loads
-// with no network.
+// tab of the old one is closed. Fetch answers from this build's cache (a .wasm through the HTTP cache when the
+// server still has this build's file: see wasm() below), so after one visit everything loads with no network.
 const VERSION = '__VERSION__';
 const CACHE = `snaptag-${VERSION}`;
 const FILES = __FILES__; // [url relative to this script, sha256 hex]
@@ -40,9 +40,34 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+// WebAssembly: V8 reuses its optimised code for a .wasm (Chrome's code cache) only when the response comes through
+// the HTTP cache, not from Cache Storage; without it Python's start is one main-thread task of seconds. So a
+// .wasm is fetched through the HTTP cache (a 304 when unchanged), and used when it is this build's file: the same
+// validator (ETag or Last-Modified) and length as the precached copy. Otherwise (offline, a server that sends no
+// validator, or one that already has a newer build) the precached copy is used.
+function sameFile(a, b) {
+  const tag = (r) => r.headers.get('ETag') || r.headers.get('Last-Modified');
+  return tag(a) !== null && tag(a) === tag(b) && a.headers.get('Content-Length') === b.headers.get('Content-Length');
+}
+
+async function wasm(request) {
+  const kept = await (await caches.open(CACHE)).match(request, { ignoreSearch: true });
+  try {
+    const fresh = await fetch(request);
+    if (!kept || (fresh.ok && sameFile(kept, fresh))) return fresh;
+  } catch (err) {
+    if (!kept) throw err;
+  }
+  return kept;
+}
+
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
+  if (new URL(request.url).pathname.endsWith('.wasm')) {
+    event.respondWith(wasm(request));
+    return;
+  }
   event.respondWith(
     caches.open(CACHE).then(async (cache) => (await cache.match(request, { ignoreSearch: true })) || fetch(request)),
   );

@@ -15,8 +15,29 @@ function addFiles(files, via, target = null) {
   const list = Array.from(files || []);
   if (!list.length) return;
   if (snaptag.onfiles) snaptag.onfiles(list, via, target);
-  else snaptag.inbox.push(...list);
+  else list.forEach(hold);
 }
+
+// A photo added before Python is up waits in the inbox, with a card at once (the automation contract's
+// [data-result], status queued); Python replaces these cards with its own when it takes the inbox.
+function hold(file) {
+  snaptag.inbox.push(file);
+  const card = document.createElement('article');
+  card.className = 'card';
+  card.setAttribute('data-result', '');
+  Object.assign(card.dataset, { inbox: String(snaptag.inbox.length), name: file.name, status: 'queued' });
+  const part = (cls, text = '') => Object.assign(document.createElement('div'), { className: cls, textContent: text });
+  card.append(part('thumb'), part('name', file.name), part('verdict', 'Waiting for Python to start…'));
+  document.getElementById('results').prepend(card);
+}
+
+const STAGES = { preparing: ['Python: preparing (first visit only)…', 1], starting: ['Python: starting…', 2],
+  ready: ['Python: ready', 3] };
+window.addEventListener('snaptag:python', ({ detail }) => {
+  const [text, step] = STAGES[detail.stage] ?? [`Python: ${detail.stage}`, 0];
+  document.getElementById('py-status').textContent = text;
+  document.getElementById('py-progress').value = step;
+});
 
 function showProgress(loaded, total) {
   const bar = document.getElementById('model-progress');

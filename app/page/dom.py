@@ -1,7 +1,7 @@
 """Small DOM helpers shared by the page's Python modules (Pyodide only)."""
 
-from js import URL, Blob, Object, Uint8Array, document, window
-from pyodide.ffi import create_proxy, to_js
+from js import URL, Blob, Object, Promise, Uint8Array, document, setTimeout, window
+from pyodide.ffi import create_once_callable, create_proxy, to_js
 
 
 def element(tag: str, cls: str = "", text: str = ""):
@@ -34,3 +34,8 @@ async def read_bytes(blob, limit: int | None = None) -> bytes:
     """A Blob's (or File's) bytes, the first `limit` of them when given."""
     part = blob.slice(0, limit) if limit else blob
     return Uint8Array.new(await part.arrayBuffer()).to_bytes()
+
+
+async def next_task() -> None:
+    """Let the browser paint and handle input, then go on in a new task (a setTimeout, not a microtask)."""
+    await Promise.new(create_once_callable(lambda resolve, _reject: setTimeout(resolve, 0)))
