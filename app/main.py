@@ -107,7 +107,7 @@ async def start() -> None:
     meta = info.metadata
     ctx["spec"], ctx["cmap"], ctx["model_id"] = info.spec, info.cmap, info.model_id
     sorter.build_counts(ctx["cmap"])
-    for node_id, handler in zip(("export-json", "export-csv", "mode-sort", "mode-teach"), handlers):
+    for node_id, handler in zip(("export-json", "export-csv"), handlers):
         document.getElementById(node_id).addEventListener("click", handler)
     queue.model_ready([c.id for c in ctx["cmap"].categories])
     try:
@@ -117,6 +117,8 @@ async def start() -> None:
     sorter.wire(cards, cards.keep)
     cards.ready = True
     await load_teach_mode(ctx["spec"], meta)
+    for node_id, handler in zip(("mode-sort", "mode-teach"), handlers[2:]):  # teach mode is there now
+        document.getElementById(node_id).addEventListener("click", handler)
     snaptag.readyAt = window.performance.now()
     root.dataset.snaptag = "ready"
     cards.pump()
