@@ -12,14 +12,10 @@
 // `snaptag:progress` {loaded, total} while the model downloads, `snaptag:result` {file, result} and
 // `snaptag:error` {file, error} after each classify. This file starts PyScript: a page should not load
 // pyscript/core.js itself.
-import { SnaptagWorker } from './client.js';
+import { failure, SnaptagWorker } from './client.js';
 
 const base = new URL('../', import.meta.url);
 const at = (path) => new URL(path, base).href;
-
-function failure(code, message) {
-  return Object.assign(new Error(message), { code });
-}
 
 function stage(name) {
   window.snaptag.pythonStage = name;

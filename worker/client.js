@@ -11,7 +11,7 @@ const LIMITS_MS = { load: 180000, classify: 60000, resize: 60000, info: 10000, t
 const SILENCE_MS = 8000;
 const MAX_RESTARTS = 5; // in a row without a request succeeding in between: then the page is told to reload
 
-function failure(code, message) {
+export function failure(code, message) {
   return Object.assign(new Error(message), { code });
 }
 

@@ -135,16 +135,6 @@ function pixels(bitmap, spec) {
   return out;
 }
 
-async function thumbnail(bitmap) {
-  const scale = Math.min(1, THUMB / Math.max(bitmap.width, bitmap.height));
-  const canvas = new OffscreenCanvas(Math.max(1, Math.round(bitmap.width * scale)),
-    Math.max(1, Math.round(bitmap.height * scale)));
-  const ctx = canvas.getContext('2d');
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 });
-}
-
 async function classify({ file, spec, thumb: wantThumb = true, teach = false }) {
   if (!model) throw new RequestError('not_loaded', 'the model is not loaded yet');
   if (!(file instanceof Blob || file instanceof ImageBitmap)) {
@@ -159,7 +149,7 @@ async function classify({ file, spec, thumb: wantThumb = true, teach = false }) 
   try {
     if (bitmap.width === 0 || bitmap.height === 0) throw new RequestError('decode', 'the image has no pixels');
     const input = pixels(bitmap, spec);
-    const thumb = wantThumb ? await thumbnail(bitmap) : null;
+    const thumb = wantThumb ? (await jpeg(bitmap, THUMB, 0.8)).blob : null;
     const t1 = performance.now();
     const x = tf.tensor4d(input, [1, spec.size, spec.size, 3]);
     const out = predictNamed(model, nodes, x);
@@ -210,6 +200,17 @@ function draw(src, width, height, opaque = false) {
   return canvas;
 }
 
+// A JPEG of the bitmap with its longest side at most maxSide (never enlarged): the resize verb's result and a
+// card's thumbnail. Re-encoded from pixels, so EXIF (GPS, camera, the orientation already applied) and every
+// other metadata block is left behind.
+async function jpeg(bitmap, maxSide, quality) {
+  const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+  const width = Math.max(1, Math.round(bitmap.width * scale));
+  const height = Math.max(1, Math.round(bitmap.height * scale));
+  const blob = await downscale(bitmap, width, height).convertToBlob({ type: 'image/jpeg', quality });
+  return { blob, width, height };
+}
+
 async function resize({ file, maxSide, quality }) {
   if (!(file instanceof Blob)) throw new RequestError('bad_request', 'resize needs a File or Blob');
   if (!Number.isInteger(maxSide) || maxSide < 1) throw new RequestError('bad_request', 'maxSide must be a positive integer');
@@ -217,13 +218,7 @@ async function resize({ file, maxSide, quality }) {
   const bitmap = await decode(file);
   try {
     if (bitmap.width === 0 || bitmap.height === 0) throw new RequestError('decode', 'the image has no pixels');
-    const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
-    const width = Math.max(1, Math.round(bitmap.width * scale));
-    const height = Math.max(1, Math.round(bitmap.height * scale));
-    // Re-encoded from pixels: EXIF (GPS, camera, the orientation already applied) and every other metadata
-    // block is left behind.
-    const blob = await downscale(bitmap, width, height).convertToBlob({ type: 'image/jpeg', quality });
-    return { blob, width, height };
+    return await jpeg(bitmap, maxSide, quality);
   } finally {
     bitmap.close();
   }
