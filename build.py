@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.errors import UserError
+from app.logic.errors import UserError
 
 ROOT = Path(__file__).resolve().parent
 SHARED_DATA = ROOT.parent / "shared" / "data"

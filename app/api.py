@@ -2,41 +2,45 @@
 
     from app import api
     model = await api.ready()             # api.ModelInfo: categories, threshold, model id
-    result = await api.classify(file)     # app.result.Result: category, decision (top, prob, reason), photo
+    result = await api.classify(file)     # app.logic.result.Result: category, decision (top, prob, reason), photo
     jpeg = await api.resize(file, 1600)   # a JS Blob: JPEG, upright, no metadata, longest side <= 1600
 
-`file` is a JS File or Blob. Failures raise app.result.ApiError(code, message). Importing this module gives
-the same verbs to worker/api.js (window.snaptag.classify, ...), which must be on the page: it starts the image
-worker. The review rule is app/mapping.py's: JavaScript gets Python's decision, never a copy of the rule.
+`file` is a JS File or Blob (classify also takes a camera frame, an ImageBitmap). Failures raise
+app.logic.result.ApiError(code, message). `classify` is the one classify path of the page: the sorter, teach mode, the
+camera and the host API all call it, each with its rule (app/rules.py: the model's categories by default, or a
+taught label set), and every call is announced with the `snaptag:result` / `snaptag:error` events. Importing this
+module gives the same verbs to worker/api.js (window.snaptag.classify, ...), which must be on the page: it starts
+the image worker. JavaScript gets Python's decision, never a copy of the rule.
 """
 
 from js import CustomEvent, window
 from pyodide.ffi import JsException, create_proxy
 
-from app import intake
-from app.imagesize import HEADER_BYTES
+from app.logic import intake
+from app.logic.imagesize import FIRST_BYTES, HEADER_BYTES
+from app.logic.queue import PhotoInfo
+from app.logic.result import ApiError, ModelInfo, Result, check_resize, worker_error
+from app.logic.rules import Rule, Scores
 from app.page.dom import js_object, read_bytes
-from app.queue import PhotoInfo
-from app.result import ApiError, ModelInfo, Result, check_resize, worker_error
 
 if not getattr(window, "snaptag", None) or not getattr(window.snaptag, "_register", None):
     raise ImportError("snaptag's worker/api.js must be on the page before app.api is imported")
 snaptag = window.snaptag
-_state: dict = {}
+_model: list[ModelInfo] = []  # the loaded model's info, once: its one owner on the Python side
 
 
 async def ready() -> ModelInfo:
     """The model's categories and rule, once it is loaded."""
-    if "model" not in _state:
+    if not _model:
         try:
             loaded = await snaptag.model
         except JsException as err:
             raise ApiError("load_failed", f"Model failed to load: {_js_message(err)}") from err
         try:
-            _state["model"] = ModelInfo.from_metadata(loaded.metadata.to_py())
+            _model.append(ModelInfo.from_metadata(loaded.metadata.to_py()))
         except ValueError as err:
             raise ApiError("load_failed", f"Model metadata is not usable: {err}") from err
-    return _state["model"]
+    return _model[0]
 
 
 def _describe(file) -> tuple[str, str]:
@@ -47,14 +51,23 @@ def _js_message(err: JsException) -> str:
     return str(getattr(getattr(err, "js_error", None), "message", "") or err)
 
 
+def is_file(source) -> bool:
+    return hasattr(source, "size") and hasattr(source, "slice")
+
+
 async def check(file) -> None:
     """Raise ApiError('refused', why) unless `file` may be decoded: its size and type, then what its first
-    bytes say (the format, and how many pixels it would decode to)."""
-    if not hasattr(file, "size") or not hasattr(file, "slice"):
+    bytes say (the format, and how many pixels it would decode to). Most headers are in the first 64 KB; a JPEG
+    with long metadata before its frame header is read further."""
+    if not is_file(file):
         raise ApiError("bad_request", "expected a File or Blob")
     name, mime = _describe(file)
-    problem = intake.check(name, int(file.size), mime) or \
-        intake.check_header(name, mime, await read_bytes(file, HEADER_BYTES))
+    problem = intake.check(name, int(file.size), mime)
+    if not problem:
+        header = await read_bytes(file, FIRST_BYTES)
+        if intake.needs_more(header) and int(file.size) > FIRST_BYTES:
+            header = await read_bytes(file, HEADER_BYTES)
+        problem = intake.check_header(name, mime, header)
     if problem:
         raise ApiError("refused", problem)
 
@@ -69,34 +82,40 @@ async def in_worker(call, file=None):
             from err
 
 
-def _announce(kind: str, file, detail: dict) -> None:
-    window.dispatchEvent(CustomEvent.new(f"snaptag:{kind}", js_object({"detail": {"file": file, **detail}})))
+def _announce(kind: str, source, detail: dict) -> None:
+    window.dispatchEvent(CustomEvent.new(f"snaptag:{kind}", js_object({"detail": {"file": source, **detail}})))
 
 
-def result_of(res, decision) -> Result:
-    """A Result from the worker's classify reply and the decision made on it."""
-    photo = PhotoInfo(str(res.sha256 or ""), int(res.width), int(res.height), str(window.Date.new().toISOString()))
-    return Result(decision, photo, list(res.embedding), res.thumb or None)
+def _scores(res, rule: Rule) -> Scores:
+    sims = tuple(zip(res.simIds.to_py(), res.sims.to_py())) if rule.uses_examples else ()
+    return Scores(tuple(res.probs.to_py()), sims)
 
 
-async def classify(file, thumb: bool = False) -> Result:
-    """The category of one photo (and `thumb`: a small JPEG of it, for a card)."""
+async def classify(source, rule: Rule | None = None, thumb: bool = False, embedding: bool = False) -> Result:
+    """The category of one photo (a File, a Blob or a camera frame's ImageBitmap) under `rule` (default: the
+    model's categories). `thumb`: with a small JPEG of it, for a card; `embedding`: with the model's embedding
+    (a JS Float32Array), which otherwise stays in the worker."""
     info = await ready()
+    rule = rule or info.rule
     try:
-        await check(file)
-        options = js_object({"thumb": bool(thumb)})
-        res = await in_worker(snaptag.client.classify(file, js_object(info.spec.to_dict()), options), file)
+        if is_file(source):
+            await check(source)
+        options = js_object({"thumb": bool(thumb), "embedding": bool(embedding), "teach": rule.uses_examples})
+        res = await in_worker(snaptag.client.classify(source, options), source)
+        photo = PhotoInfo(str(res.sha256 or ""), int(res.width), int(res.height),
+                          str(window.Date.new().toISOString()))
+        result = Result(rule.decide(_scores(res, rule)), photo, res.thumb or None, res.embedding or None)
     except ApiError as err:
-        _announce("error", file, {"error": {"code": err.code, "message": err.message}})
+        _announce("error", source, {"error": {"code": err.code, "message": err.message}})
         raise
-    result = result_of(res, info.cmap.decide(list(res.probs)))
-    _announce("result", file, {"result": result.public(info)})
+    _announce("result", source, {"result": result.public(rule, info.model_id)})
     return result
 
 
-async def resize(file, max_side: int = 1600, quality: float = 0.85):
+async def resize(file, max_side: int | None = None, quality: float | None = None):
     """A JPEG Blob of the photo, upright (EXIF orientation applied), without metadata (no EXIF, no GPS), longest
-    side at most `max_side` (never enlarged), downscaled in steps off the main thread. Needs no model."""
+    side at most `max_side` (default 1600; never enlarged), downscaled in steps off the main thread. Needs no
+    model."""
     max_side, quality = check_resize(max_side, quality)
     await check(file)
     res = await in_worker(snaptag.client.resize(file, max_side, quality), file)
@@ -121,10 +140,11 @@ async def _js_ready():
 
 
 async def _js_classify(file):
-    return (await classify(file)).public(await ready())
+    info = await ready()
+    return (await classify(file)).public(info.rule, info.model_id)
 
 
-async def _js_resize(file, max_side=1600, quality=0.85):
+async def _js_resize(file, max_side=None, quality=None):
     return await resize(file, max_side, quality)
 
 

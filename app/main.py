@@ -6,123 +6,110 @@ window.snaptag (worker/api.js, worker/boot.js) holds the worker client, the mode
 added before Python was up; from here on every added photo comes to `add_files`.
 """
 
+from dataclasses import dataclass
+
 from js import document, window
 from pyodide.ffi import create_proxy, to_js
 
-from app import api, report
+from app import api
+from app.logic import report
+from app.logic.queue import DONE, ERROR, PhotoQueue
+from app.logic.result import ApiError, ModelInfo
 from app.page import sorter
 from app.page.cards import CardList
-from app.page.dom import download, next_task
-from app.queue import DONE, ERROR, PhotoQueue
-from app.result import ApiError
+from app.page.dom import download, listen, next_task
 
+SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", "unsure": " (unsure)"}
 root = document.documentElement
 snaptag = window.snaptag
-queue = PhotoQueue()
-ctx: dict = {"spec": None, "cmap": None, "mode": "sort"}
-teach: dict = {}  # "page": app.page.teach, once teach mode is loaded
-SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", "unsure": " (unsure)"}
 
 
-def sort_name(cid: str) -> str:
-    return ctx["cmap"].name(cid) if ctx["cmap"] else cid
+@dataclass
+class Page:
+    """The sorter page's state: its cards, the model once loaded, the mode, and teach mode once imported."""
 
+    cards: CardList
+    model: ModelInfo | None = None
+    mode: str = "sort"
+    teach: object = None  # app.page.teach's TeachPanel, once teach mode is loaded
 
-cards = CardList("results", queue, sort_name, SORT_REASONS, lambda: sorter.render_counts(queue),
-                 classify=lambda f: api.classify(f, thumb=True))
+    def add_files(self, js_files, via: str = "input", target=None) -> None:
+        if self.mode == "teach" and self.teach is not None:
+            if not self.teach.take_files(js_files, via, target):
+                self.teach.cards.add_files(js_files)
+            return
+        self.cards.add_files(js_files)
 
-
-def add_files(js_files, via: str = "input", target=None) -> None:
-    if ctx["mode"] == "teach":
-        if not teach["page"].take_files(js_files, via, target):
-            teach["page"].cards.add_files(js_files)
-        return
-    cards.add_files(js_files)
-
-
-def on_export(kind: str):
-    def handler(_event) -> None:
-        items = list(queue.items.values())
-        model_id = ctx["model_id"]
+    def export(self, kind: str) -> None:
+        items = list(self.cards.queue.items.values())
+        cmap, model_id = self.model.cmap, self.model.model_id
         if kind == "json":
-            download(report.to_json(items, ctx["cmap"], model_id), "snaptag-results.json", "application/json")
+            download(report.to_json(items, cmap, model_id), "snaptag-results.json", "application/json")
         else:
-            download(report.to_csv(items, ctx["cmap"], model_id), "snaptag-results.csv", "text/csv")
+            download(report.to_csv(items, cmap, model_id), "snaptag-results.csv", "text/csv")
 
-    return handler
+    def set_mode(self, mode: str) -> None:
+        self.mode = root.dataset.mode = mode
+        document.getElementById("sort-panel").hidden = mode != "sort"
+        document.getElementById("teach-panel").hidden = mode != "teach"
+        for name in ("sort", "teach"):
+            document.getElementById(f"mode-{name}").setAttribute("aria-pressed", "true" if name == mode else "false")
+        if mode == "sort" and self.teach is not None:
+            self.teach.camera.stop()
 
+    def fail_startup(self, message: str) -> None:
+        root.dataset.snaptag = "error"
+        document.getElementById("model-status").textContent = message
+        queue = self.cards.queue
+        for item in list(queue.items.values()):
+            if item.status not in (DONE, ERROR):
+                queue.fail(item.id, "The model could not be loaded, so this photo was not classified.")
+                self.cards.render(item)
+        sorter.render_counts(queue)
 
-def set_mode(mode: str) -> None:
-    ctx["mode"] = root.dataset.mode = mode
-    document.getElementById("sort-panel").hidden = mode != "sort"
-    document.getElementById("teach-panel").hidden = mode != "teach"
-    for name in ("sort", "teach"):
-        document.getElementById(f"mode-{name}").setAttribute("aria-pressed", "true" if name == mode else "false")
-    page = teach.get("page")
-    if mode == "sort" and page and "stop_camera" in page.ctx:
-        page.ctx["stop_camera"]()
+    async def load_teach_mode(self) -> None:
+        """Teach mode's modules, imported in a task of their own: importing everything at once made the start's
+        longest main-thread task (docs/design.md)."""
+        await next_task()
+        from app.page.teach import TeachPanel  # noqa: PLC0415
 
+        self.teach = TeachPanel()
+        await self.teach.start(self.model)
 
-def fail_startup(message: str) -> None:
-    root.dataset.snaptag = "error"
-    document.getElementById("model-status").textContent = message
-    for item in list(queue.items.values()):
-        if item.status not in (DONE, ERROR):
-            queue.fail(item.id, "The model could not be loaded, so this photo was not classified.")
-            cards.render(item)
-    sorter.render_counts(queue)
-
-
-handlers = [create_proxy(on_export("json")), create_proxy(on_export("csv")),
-            create_proxy(lambda _e: set_mode("sort")), create_proxy(lambda _e: set_mode("teach"))]
-
-
-async def load_teach_mode(spec, meta: dict) -> None:
-    """Teach mode's modules, imported in a task of their own: importing everything at once made the start's
-    longest main-thread task (docs/design.md)."""
-    await next_task()
-    from app.page import camera, transfer  # noqa: PLC0415
-    from app.page import teach as teach_page  # noqa: PLC0415
-
-    teach["page"] = teach_page
-    teach_page.cards.ready = True
-    await teach_page.start(spec, meta)
-    transfer.wire()
-    camera.wire()
-
-
-async def start() -> None:
-    document.getElementById("py-status").textContent = "Python: ready"
-    snaptag.onfiles = create_proxy(add_files)
-    pending = list(snaptag.inbox)
-    snaptag.inbox = to_js([])
-    for held in document.querySelectorAll("[data-inbox]"):  # boot.js's cards for them, replaced by ours
-        held.remove()
-    add_files(pending)
-    try:
-        info = await api.ready()
-    except ApiError as err:
-        fail_startup(err.message)
-        return
-    meta = info.metadata
-    ctx["spec"], ctx["cmap"], ctx["model_id"] = info.spec, info.cmap, info.model_id
-    sorter.build_counts(ctx["cmap"])
-    for node_id, handler in zip(("export-json", "export-csv"), handlers):
-        document.getElementById(node_id).addEventListener("click", handler)
-    queue.model_ready([c.id for c in ctx["cmap"].categories])
-    try:
-        cards.keep = await sorter.restore(cards, await snaptag.openResultsStore(), info.model_id)
-    except Exception as err:  # noqa: BLE001  no IndexedDB (a private window, say): sorting still works
-        sorter.say(f"Results can't be kept in this browser ({err}); export them before you leave.")
-    sorter.wire(cards, cards.keep)
-    cards.ready = True
-    await load_teach_mode(ctx["spec"], meta)
-    for node_id, handler in zip(("mode-sort", "mode-teach"), handlers[2:]):  # teach mode is there now
-        document.getElementById(node_id).addEventListener("click", handler)
-    snaptag.readyAt = window.performance.now()
-    root.dataset.snaptag = "ready"
-    cards.pump()
-    sorter.render_counts(queue)
+    async def start(self) -> None:
+        document.getElementById("py-status").textContent = "Python: ready"
+        snaptag.onfiles = create_proxy(self.add_files)
+        pending = list(snaptag.inbox)
+        snaptag.inbox = to_js([])
+        for held in document.querySelectorAll("[data-inbox]"):  # boot.js's cards for them, replaced by ours
+            held.remove()
+        self.add_files(pending)
+        try:
+            self.model = await api.ready()
+        except ApiError as err:
+            self.fail_startup(err.message)
+            return
+        sorter.build_counts(self.model.cmap)
+        listen("export-json", "click", lambda _e: self.export("json"))
+        listen("export-csv", "click", lambda _e: self.export("csv"))
+        self.cards.queue.model_ready([c.id for c in self.model.cmap.categories])
+        try:
+            self.cards.keep = await sorter.restore(self.cards, await snaptag.openResultsStore(), self.model.model_id)
+        except Exception as err:  # noqa: BLE001  no IndexedDB (a private window, say): sorting still works
+            sorter.say(f"Results can't be kept in this browser ({err}); export them before you leave.")
+        sorter.wire(self.cards, self.cards.keep)
+        self.cards.rule = self.model.rule
+        await self.load_teach_mode()
+        listen("mode-sort", "click", lambda _e: self.set_mode("sort"))  # teach mode is there now
+        listen("mode-teach", "click", lambda _e: self.set_mode("teach"))
+        snaptag.readyAt = window.performance.now()
+        root.dataset.snaptag = "ready"
+        self.cards.pump()
+        sorter.render_counts(self.cards.queue)
 
 
-await start()  # noqa: F704, PLE1142  (PyScript runs this module with top-level await)
+queue = PhotoQueue()
+cards = CardList("results", queue, SORT_REASONS)
+cards.listeners.append(lambda: sorter.render_counts(queue))
+page = Page(cards)
+await page.start()  # noqa: F704, PLE1142  (PyScript runs this module with top-level await)

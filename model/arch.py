@@ -1,5 +1,5 @@
-"""The exported model: one float32 input `image` (N, S, S, 3), already normalised by the preprocessing spec;
-the frozen ImageNet backbone's pooled features feed both outputs:
+"""The exported model: one float32 input `image` (N, S, S, 3), RGB 0..255 (the backbone normalises it, as
+Keras applications do); the frozen ImageNet backbone's pooled features feed both outputs:
 
 - `probs`: the head's logits / T, softmaxed (T calibrated on val/);
 - `embedding`: the features, L2-normalised (teach mode's input: general, never trained on the café data).

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.spec import PreprocessSpec
+from app.logic.spec import PreprocessSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "model" / "cafe"

@@ -7,7 +7,6 @@ of the worker's preprocessing.
 
 from __future__ import annotations
 
-import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +14,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from app import split_rule
-from app.errors import UserError
-from app.spec import PreprocessSpec
+from app.logic import split_rule
+from app.logic.errors import UserError
+from app.logic.spec import PreprocessSpec
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
 SPLITS = split_rule.SPLITS
@@ -101,7 +100,7 @@ def dataset(root: Path) -> dict[str, Split]:
 
 
 def content_hash(path: Path) -> str:
-    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+    return split_rule.content_hash(Path(path).read_bytes())
 
 
 def split_flat(split: Split) -> dict[str, Split]:
@@ -139,11 +138,8 @@ def load_many(paths: list[Path], size: int, resize: str = "squash", workers: int
         return np.stack(list(pool.map(lambda p: load_resized(p, size, resize), paths)))
 
 
-def normalise(images: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
-    x = images.astype(np.float32)
-    return (x - np.asarray(spec.mean, np.float32)) / np.asarray(spec.std, np.float32)
-
-
 def reference_input(paths: list[Path], spec: PreprocessSpec) -> np.ndarray:
-    """Exactly the model input the app builds for these files: NHWC float32."""
-    return normalise(load_many(paths, spec.size, spec.resize), spec)
+    """The model input for these files, built the way the worker builds it (decode with EXIF orientation, the
+    spec's resize, RGB 0..255) with Pillow's bilinear filter where the browser's canvas smooths its own way:
+    NHWC float32."""
+    return load_many(paths, spec.size, spec.resize).astype(np.float32)

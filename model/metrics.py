@@ -1,4 +1,4 @@
-"""Scores -> the numbers we report. Decisions come from app.mapping, the same rule the page uses."""
+"""Scores -> the numbers we report. Decisions come from app.logic.mapping, the same rule the page uses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from app.mapping import REVIEW, ClassMap
+from app.logic.mapping import REVIEW, ClassMap
 from model.calibrate import expected_calibration_error, reliability
 
 

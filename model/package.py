@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.mapping import ClassInfo, ClassMap, display_name
+from app.logic.mapping import DEFAULT_THRESHOLD, ClassInfo, ClassMap, display_name
 from model import data, head, scope
 from model.arch import serving_model
 from model.calibrate import softmax
@@ -25,8 +25,7 @@ from model.tfenv import keras
 if TYPE_CHECKING:
     from model.config import TrainConfig
 
-FORMAT = "snaptag-model/2"
-DEFAULT_THRESHOLD = 0.7  # file when calibrated p >= 0.7: a wrong filing costs about 2.3 reviews
+FORMAT = "snaptag-model/3"  # /3: the graph takes RGB 0..255 and normalises inside
 
 
 def model_id(out: Path) -> str:

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from app.errors import UserError
+from app.logic.errors import UserError
 
 MAGIC = 0x1950A86A20F9469CFC6C
 PROTOCOL = 1001

@@ -48,7 +48,8 @@ def test_rebuild_copies_only_changes_and_bumps_the_version(tmp_path: Path):
     first = build_site(root, root / "dist")
     again = build_site(root, root / "dist")
     assert again.copied == 0 and again.version == first.version
-    (root / "app" / "report.py").write_text((root / "app" / "report.py").read_text() + "\n# changed\n")
+    (root / "app" / "logic" / "report.py").write_text((root / "app" / "logic" / "report.py").read_text()
+                                                      + "\n# changed\n")
     changed = build_site(root, root / "dist")
     assert changed.copied == 2 and changed.version != first.version  # the file and sw.js
 

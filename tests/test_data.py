@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.spec import PreprocessSpec
+from app.logic.spec import PreprocessSpec
 from model import data
 from tests.conftest import CAFE
 
@@ -44,9 +44,9 @@ def test_reference_input_applies_exif_orientation_and_the_spec(tmp_path: Path):
     im.save(tmp_path / "rotated.jpg", exif=exif, quality=95)
     x = data.reference_input([tmp_path / "rotated.jpg"], PreprocessSpec(size=16))
     assert x.shape == (1, 16, 16, 3) and x.dtype == np.float32
-    assert -1.0 <= x.min() and x.max() <= 1.0
+    assert 0.0 <= x.min() and x.max() <= 255.0  # RGB 0..255: the model normalises inside
     top, bottom = x[0, :4].mean(axis=(0, 1)), x[0, -4:].mean(axis=(0, 1))
-    assert top[0] > 0.5 > bottom[0] and bottom[2] > 0.5 > top[2]  # red on top, blue below after rotation
+    assert top[0] > 190 > bottom[0] and bottom[2] > 190 > top[2]  # red on top, blue below after rotation
 
 
 def test_a_flat_class_folder_is_split_by_content_hash_the_same_way_every_time(tmp_path: Path):
@@ -56,7 +56,7 @@ def test_a_flat_class_folder_is_split_by_content_hash_the_same_way_every_time(tm
             (tmp_path / name / f"{i}.jpg").write_bytes(photo.read_bytes())
     splits = data.dataset(tmp_path)
     assert splits["train"].classes == ["menus", "single", "tiny"]
-    assert [sum(s.counts()[0] for s in splits.values()), splits["train"].counts()[1]] == [12, 1]
+    assert [sum(s.counts()[i] for s in splits.values()) for i in (0, 1)] == [12, 1]  # 1 photo: where its hash says
     assert all(splits[s].counts()[2] == 1 for s in data.SPLITS)  # 3 photos: one each
     assert splits["val"].counts()[0] >= 1 and splits["test"].counts()[0] >= 1
     again = data.dataset(tmp_path)

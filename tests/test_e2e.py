@@ -17,7 +17,8 @@ from tests.conftest import ROOT, photos
 from tools.browser import by_name, open_page, results, state, wait_ready, wait_settled
 from tools.serve import serving, stop
 
-CLASSES = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())["classes"]
+META = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())
+CLASSES, THRESHOLD = META["classes"], META["threshold"]
 CATEGORY_IDS = {c["id"] for c in CLASSES if c["in_scope"]} | {"review"}
 
 
@@ -49,7 +50,8 @@ def test_photos_added_while_loading_are_sorted_and_bad_files_get_errors(browser,
         card = cards[path.name]
         assert card["status"] == "done", card
         assert card["category"] in CATEGORY_IDS
-        assert 0.0 <= float(card["prob"]) <= 1.0
+        if card["category"] != "review":  # filed: the top class, at least as sure as the threshold
+            assert card["category"] == card["top"] and float(card["prob"]) >= THRESHOLD
         correct += card["top"] == label
     assert correct >= len(good) - 2, f"only {correct}/{len(good)} test photos got their class as top-1"
 
@@ -66,8 +68,9 @@ def test_photos_added_while_loading_are_sorted_and_bad_files_get_errors(browser,
 def test_no_request_leaves_the_origin(browser, server):
     s = open_page(browser, server.url)
     wait_ready(s.page)
-    s.page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
-    wait_settled(s.page, 3)
+    shots = photos("test", 1)
+    s.page.set_input_files("#upload", [str(p) for p, _ in shots])
+    wait_settled(s.page, len(shots))
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(server.url))
     outside = [u for u in s.requests if not (u.startswith(origin + "/") or u.startswith(("blob:" + origin, "data:")))]
     assert not outside, outside
@@ -191,21 +194,24 @@ def test_worker_protocol_orientation_and_errors(browser, server, tmp_path):
     s = open_page(browser, server.url)
     wait_ready(s.page)
     got = s.page.evaluate("""async (bytes) => {
-        const meta = (await window.snaptag.model).metadata;
+        const client = window.snaptag.client;
         const photo = new Blob([new Uint8Array(bytes)], {type: 'image/jpeg'});
-        const ok = await window.snaptag.client.classify(photo, meta.input);
+        const ok = await client.classify(photo, {embedding: true});
+        const plain = await client.classify(photo, {thumb: false});
         const code = (p) => p.then(() => 'resolved', (e) => e.code);
         return {
             width: ok.width, height: ok.height, probs: ok.probs, embedding: ok.embedding.length,
-            thumb: ok.thumb.type,
-            garbage: await code(window.snaptag.client.classify(new Blob(['nope']), meta.input)),
-            badSpec: await code(window.snaptag.client.classify(photo, {...meta.input, resize: 'letterbox'})),
+            thumb: ok.thumb.type, plain: [plain.embedding === undefined, plain.thumb === undefined],
+            same: plain.probs.every((p, i) => Math.abs(p - ok.probs[i]) < 1e-6),
+            garbage: await code(client.classify(new Blob(['nope']))),
+            notAFile: await code(client.classify('photo.jpg')),
         };
     }""", list((tmp_path / "rotated.jpg").read_bytes()))
     assert (got["width"], got["height"]) == (20, 40)
     assert len(got["probs"]) == len(CLASSES) and abs(sum(got["probs"]) - 1) < 1e-4
     assert got["embedding"] == 1280 and got["thumb"] == "image/jpeg"
-    assert got["garbage"] == "decode" and got["badSpec"] == "bad_request"
+    assert got["plain"] == [True, True] and got["same"]  # the embedding leaves the worker only when asked for
+    assert got["garbage"] == "decode" and got["notAFile"] == "bad_request"
     s.context.close()
 
 

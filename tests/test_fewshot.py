@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.logic.teach import TeachConfig
 from model.fewshot import fewshot_report, nearest_centroid_accuracy
 
 
@@ -25,7 +26,7 @@ def test_separable_classes_score_one_and_noise_scores_near_chance():
 def test_report_skips_shots_larger_than_the_smallest_class():
     rng = np.random.default_rng(2)
     train, test = _clusters(rng, 6, 2.0), _clusters(rng, 5, 2.0)
-    report = fewshot_report(train, test)
+    report = fewshot_report(train, test, TeachConfig(known_a=10.0, known_b=-4.0))
     assert report["classes"] == 4 and report["n"] == 20 and report["chance"] == 0.25
     assert list(report["accuracy"]) == ["1", "5"]
     assert report["accuracy"]["5"] >= report["accuracy"]["1"] > 0.25

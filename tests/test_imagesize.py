@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app import intake
-from app.imagesize import HEADER_BYTES, sniff
+from app.logic import intake
+from app.logic.imagesize import HEADER_BYTES, sniff
 from tests.conftest import CAFE
 
 

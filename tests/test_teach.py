@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
-from app import teach_io
-from app.mapping import REVIEW
-from app.teach import TeachConfig, TeachError, TeachSet, check_label, cosines
+from app.logic import teach_io
+from app.logic.mapping import REVIEW
+from app.logic.teach import TeachConfig, TeachError, TeachSet, check_label, cosines
 from model import data
 from tests.conftest import CAFE
 
@@ -39,7 +39,7 @@ def test_decisions_agree_with_scikit_learn_knn(k: int, per_label: int):
     rng = np.random.default_rng(k + per_label)
     x, y = clusters(rng, 6, per_label)
     queries, _ = clusters(rng, 6, 20)
-    cfg = TeachConfig(k=k)
+    cfg = TeachConfig(k=k, known_a=10.0, known_b=-4.0)
     t, ids = taught(x, y, cfg)
     ours = [t.decide(zip(ids, row)).top[0][0] for row in (queries / np.linalg.norm(queries, axis=1, keepdims=True))
             @ (x / np.linalg.norm(x, axis=1, keepdims=True)).T]
@@ -50,7 +50,7 @@ def test_decisions_agree_with_scikit_learn_knn(k: int, per_label: int):
 
 
 def test_unknown_photos_go_to_review_and_the_winner_leads_top():
-    t = TeachSet()
+    t = TeachSet(TeachConfig(known_a=10.064, known_b=-4.1623))
     t.add_label("mugs")
     t.add_label("plates")
     for i in range(3):
@@ -101,7 +101,9 @@ def test_cosines_match_numpy():
 def test_config_comes_from_the_model_metadata():
     cfg = TeachConfig.from_metadata({"teach": {"k": 7, "tau": 0.2, "known_a": 9.5, "known_b": -4.0}})
     assert (cfg.k, cfg.tau, cfg.known_a, cfg.min_known) == (7, 0.2, 9.5, 0.5)
-    assert abs(cfg.known(4.0 / 9.5) - 0.5) < 1e-9 and TeachConfig.from_metadata({}) == TeachConfig()
+    assert abs(cfg.known(4.0 / 9.5) - 0.5) < 1e-9
+    with pytest.raises(TeachError, match="no teach-mode calibration"):  # never an old fit used silently
+        TeachConfig.from_metadata({})
 
 
 def photo(i: int) -> bytes:

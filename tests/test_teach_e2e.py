@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.teach import TeachConfig, TeachSet
+from app.logic.spec import PreprocessSpec
+from app.logic.teach import TeachConfig, TeachSet
 from model import data
 from model.evaluate import outputs
 from tests.conftest import DATA, ROOT
@@ -28,7 +29,7 @@ def examples(label: str, n: int = SHOTS) -> list[Path]:
     return sorted((CLOTHING / "train" / label).glob("*.jpg"))[:n]
 
 
-def test_photos(per_label: int = 4) -> list[Path]:
+def held_out(per_label: int = 4) -> list[Path]:
     return [p for label in LABELS for p in sorted((CLOTHING / "test" / label).glob("*.jpg"))[:per_label]]
 
 
@@ -59,7 +60,7 @@ def test_teach_classify_delete_one_and_reload(browser, server):
     s = open_page(browser, server.url)
     wait_ready(s.page)
     teach_labels(s.page)
-    photos = test_photos()
+    photos = held_out()
     s.page.set_input_files("#upload", [str(p) for p in photos])
     cards = teach_cards(s.page, len(photos))
     assert all(c["status"] == "done" and c["category"] in (*LABELS, "review") and c["top"] in LABELS
@@ -93,12 +94,12 @@ def test_the_page_gives_the_same_answers_as_build_py_fewshot(browser, server):
     s = open_page(browser, server.url)
     wait_ready(s.page)
     teach_labels(s.page)
-    photos = test_photos(6)
+    photos = held_out(6)
     s.page.set_input_files("#upload", [str(p) for p in photos])
     page_cards = teach_cards(s.page, len(photos))
 
     meta = json.loads((MODEL / "metadata.json").read_text())  # the CPython side: Pillow + tfjs in Node
-    spec = __import__("app.spec", fromlist=["PreprocessSpec"]).PreprocessSpec.from_metadata(meta)
+    spec = PreprocessSpec.from_metadata(meta)
     ex_paths = [p for label in LABELS for p in examples(label)]
     ex_emb = outputs(MODEL, ex_paths, spec)[1]
     test_emb = outputs(MODEL, photos, spec)[1]
@@ -142,9 +143,15 @@ def test_export_import_round_trip_and_dataset_zip(browser, server, tmp_path):
     wait_ready(fresh.page)
     fresh.page.click("#mode-teach")
     assert labels_state(fresh.page) == {}
+    add_label(fresh.page, "mine")  # made here before the import: it stays first, after a reload too
     fresh.page.set_input_files("#teach-import", str(exported))
     fresh.page.wait_for_function("document.querySelectorAll('[data-example]').length === 6", timeout=60_000)
-    assert labels_state(fresh.page) == {"shoes": 3, "hat": 3} and worker_examples(fresh.page) == 6
+    assert labels_state(fresh.page) == {"mine": 0, "shoes": 3, "hat": 3} and worker_examples(fresh.page) == 6
+    fresh.page.reload()
+    wait_ready(fresh.page)
+    assert list(labels_state(fresh.page).items()) == [("mine", 0), ("shoes", 3), ("hat", 3)]
+    assert worker_examples(fresh.page) == 6
+    fresh.page.click("#mode-teach")
 
     other_model = tmp_path / "other.json"  # the same file from another model: the photos are embedded again
     other_model.write_text(json.dumps({**doc, "model": "another-model", "labels": ["shoes", "hat", "socks"]}))
@@ -157,7 +164,7 @@ def test_export_import_round_trip_and_dataset_zip(browser, server, tmp_path):
     fresh.page.set_input_files("#teach-import", str(bad))
     fresh.page.wait_for_function("document.getElementById('teach-message').dataset.kind === 'error'")
     assert "not a snaptag labels file" in fresh.page.inner_text("#teach-message")
-    assert labels_state(fresh.page) == {"shoes": 3, "hat": 3, "socks": 0}
+    assert list(labels_state(fresh.page).items()) == [("mine", 0), ("shoes", 3), ("hat", 3), ("socks", 0)]
     fresh.context.close()
 
 

@@ -125,7 +125,7 @@ def _imagenet_top5_rate(padding: str, scale_to_unit: bool) -> float:
     for folder, cls in OBVIOUS.items():
         root = CAFE.parent if folder.startswith("cafe") else DATA
         x = data.load_many(data.image_files(root / folder)[:PER_CLASS], 224).astype(np.float32)
-        x = x / 255.0 if scale_to_unit else (x - 127.5) / 127.5
+        x = x / 255.0 * 127.5 + 127.5 if scale_to_unit else x  # then the layers see 0..1, not -1..1
         top5 = np.argsort(-model.predict(x, verbose=0), axis=1)[:, :5]
         hits += [index[cls] in row for row in top5]
     return float(np.mean(hits))

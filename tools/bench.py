@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from app.errors import UserError
+from app.logic.errors import UserError
 from tools.bench_teach import CLOTHING, bench_teach
 from tools.browser import fake_camera_args, launch, open_page, wait_ready, write_y4m
 from tools.serve import serving
@@ -87,9 +87,8 @@ def infer_times(page, path: Path, runs: int) -> list[float]:
     return page.evaluate("""async ([b64, runs]) => {
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
         const blob = new Blob([bytes], {type: 'image/jpeg'});
-        const meta = (await window.snaptag.model).metadata;
         const out = [];
-        for (let i = 0; i < runs; i++) out.push((await window.snaptag.client.classify(blob, meta.input)).inferMs);
+        for (let i = 0; i < runs; i++) out.push((await window.snaptag.client.classify(blob)).inferMs);
         return out;
     }""", [b64, runs])
 

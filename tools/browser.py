@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from playwright.sync_api import BrowserContext, Page
 
-from app.errors import UserError
+from app.logic.errors import UserError
 
 CHROMIUM = os.environ.get("SNAPTAG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.errors import UserError
-from app.imagesize import sniff
+from app.logic.errors import UserError
+from app.logic.imagesize import sniff
 
 # The policy the page is built to run under (docs/deploy.md). Pyodide needs 'unsafe-eval'; WebAssembly needs
 # 'wasm-unsafe-eval'; thumbnails and taught examples are blob: images.

@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.errors import UserError
+from app.logic.errors import UserError
 
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 TFJS_FILES = {
@@ -60,7 +60,8 @@ def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
     """dist-relative path -> source file. `model`: an exported model folder other than model/cafe."""
     modules = ensure_node_modules(root)
     files: dict[str, Path] = {name: root / name for name in SITE_FILES}
-    files |= {f"worker/{p.name}": p for p in sorted((root / "worker").glob("*.js"))}
+    files |= {f"worker/{p.name}": p for p in sorted((root / "worker").glob("*.js"))}  # the image worker's
+    files |= {f"app/page/{p.name}": p for p in sorted((root / "app" / "page").glob("*.js"))}  # the page's
     files |= {p.relative_to(root).as_posix(): p for p in sorted((root / "examples").rglob("*"))
               if p.is_file() and "__pycache__" not in p.parts}
     model = model or root / "model" / "cafe"

@@ -1,4 +1,4 @@
-// IndexedDB as promises, shared by the page's stores (teach_store.js, results_store.js). A write resolves
+// IndexedDB as promises, for the worker's teach_db.js and the page's app/page/results_store.js. A write resolves
 // only once its transaction has committed.
 
 export function done(tx) {

@@ -4,24 +4,23 @@ Each card follows the automation contract (README): [data-result] with data-id, 
 when done, data-category, data-top, data-prob, data-overridden (data-duplicate-of for a photo already added);
 data-error on error. Each card has a remove button ([data-remove]) and, on a failed photo whose file is still
 here, a retry button ([data-retry]). `filter` shows one count's cards; `grouped` puts cards in a section per
-category. What a category is called, which categories a card can be moved to and how a review is explained come
-from the mode; `keep` (optional) is told of every result, change and removal (the sorter saves them).
+category. Photos are classified through app/api.py's one classify path under the mode's rule (app/rules.py),
+which also names the categories; how a review is explained comes from the mode; `keep` (optional) is told of
+every result, change and removal (the sorter saves them).
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from js import URL, document
 from pyodide.ffi import create_proxy
 
-from app.mapping import REVIEW, Decision
+from app import api
+from app.logic.mapping import REVIEW, Decision
+from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueue
+from app.logic.result import ApiError
+from app.logic.rules import Rule
 from app.page.dom import element
-from app.queue import DONE, ERROR, Item, PhotoQueue
-from app.result import ApiError, Result
-
-PENDING = "pending"
-GROUP_TITLES = {PENDING: "In progress", ERROR: "Errors"}
 
 
 class Keeper(Protocol):
@@ -37,29 +36,34 @@ def count_key(item: Item) -> str:
 
 
 class CardList:
-    """Photos added -> queue -> `classify(file)` (an awaitable app.result.Result; ApiError when it fails) ->
-    cards. `name(category)` is what the user sees."""
+    """Photos added -> queue -> api.classify(file, rule) -> cards. The rule is set when the mode is ready
+    (None until then: cards say they wait)."""
 
-    def __init__(self, container_id: str, queue: PhotoQueue, name: Callable[[str], str], reasons: dict[str, str],
-                 on_change: Callable[[], None], classify: Callable[[object], Awaitable[Result]],
-                 keep: Keeper | None = None) -> None:
+    def __init__(self, container_id: str, queue: PhotoQueue, reasons: dict[str, str], keep: Keeper | None = None) \
+            -> None:
         self.container = document.getElementById(container_id)
-        self.queue, self.name, self.reasons, self.on_change = queue, name, reasons, on_change
-        self.classify, self.keep = classify, keep
+        self.queue, self.reasons, self.keep = queue, reasons, keep
+        self.rule: Rule | None = None
+        self.listeners: list = []  # called after every change of the cards (the sorter's counts)
         self.files: dict = {}  # item id -> the File, while it may still be classified (or retried)
         self.thumbs: dict = {}  # item id -> its thumbnail Blob
-        self.ready = False  # False: cards say they wait for the model
         self.filter: str | None = None  # a count key: only its cards are shown
         self.grouped = False
         self._on_override = create_proxy(self._override)
         self._on_click = create_proxy(self._click)
         self.container.addEventListener("click", self._on_click)
 
+    def name(self, category: str) -> str:
+        return self.rule.name(category) if self.rule else category
+
+    def on_change(self) -> None:
+        for listener in self.listeners:
+            listener()
+
     def add_files(self, js_files) -> None:
         for f in js_files:
             item = self.queue.add(str(f.name), int(f.size), str(f.type))
-            if item.status != ERROR:
-                self.files[item.id] = f
+            self.files[item.id] = f
             self.add(item)
         self.pump()
         self.on_change()
@@ -111,7 +115,7 @@ class CardList:
             return
         card.removeAttribute("data-error")
         if item.status != DONE:
-            verdict.textContent = "Working…" if self.ready else "Waiting for the model…"
+            verdict.textContent = "Working…" if self.rule else "Waiting for the model…"
             return
         decision: Decision = item.decision
         card.dataset.category = item.category
@@ -153,7 +157,7 @@ class CardList:
         if not section:
             section = element("section", "group")
             section.dataset.group = key
-            section.append(element("h3", "", GROUP_TITLES.get(key) or self.name(key)))
+            section.append(element("h3", "", BUCKET_TITLES.get(key) or self.name(key)))
             self.container.append(section)
         return section
 
@@ -225,10 +229,10 @@ class CardList:
 
     async def process(self, item: Item) -> None:
         try:
-            res = await self.classify(self.files.get(item.id))
+            res = await api.classify(self.files.get(item.id), self.rule, thumb=True)
             if item.id not in self.queue.items:  # removed meanwhile
                 return
-            self.queue.finish(item.id, res.decision, res.embedding, res.photo)
+            self.queue.finish(item.id, res.decision, res.photo)
             if res.thumb:
                 self.show_thumb(item, res.thumb)
             self.files.pop(item.id, None)

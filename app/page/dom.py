@@ -13,6 +13,18 @@ def element(tag: str, cls: str = "", text: str = ""):
     return node
 
 
+_proxies: list = []  # every handler listen() made: alive as long as the page
+
+
+def listen(target, kind: str, handler) -> None:
+    """`handler(event)` on `target` (an element, its id, or document/window) for the page's life: the one place
+    that makes and keeps the proxies event handlers need."""
+    node = document.getElementById(target) if isinstance(target, str) else target
+    proxy = create_proxy(handler)
+    _proxies.append(proxy)
+    node.addEventListener(kind, proxy)
+
+
 def js_object(value: dict):
     """A plain JS object (not a Map) from a dict, as JS APIs expect."""
     return to_js(value, dict_converter=Object.fromEntries)

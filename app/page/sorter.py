@@ -6,16 +6,12 @@ the overrides and the thumbnails come back after a reload or offline.
 import asyncio
 
 from js import Date, document, window
-from pyodide.ffi import create_proxy
 
-from app import saved
-from app.mapping import REVIEW, ClassMap
-from app.page.cards import PENDING, CardList
-from app.page.dom import element, js_object
-from app.queue import DONE, ERROR, Item, PhotoQueue
-
-COUNT_NAMES = {REVIEW: "Needs review", PENDING: "In progress", ERROR: "Errors"}
-proxies: list = []  # event handlers, kept alive for the page's life
+from app.logic import saved
+from app.logic.mapping import REVIEW, ClassMap
+from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueue
+from app.page.cards import CardList
+from app.page.dom import element, js_object, listen
 
 
 def say(text: str) -> None:
@@ -67,7 +63,7 @@ def build_counts(cmap: ClassMap) -> None:
     for key in keys:
         li = element("li")
         li.dataset.count = key
-        button = element("button", "", (COUNT_NAMES.get(key) or cmap.name(key)) + " ")
+        button = element("button", "", (BUCKET_TITLES.get(key) or cmap.name(key)) + " ")
         button.type = "button"
         button.dataset.filter = key
         button.setAttribute("aria-pressed", "false")
@@ -84,12 +80,6 @@ def render_counts(queue: PhotoQueue) -> None:
             node.textContent = str(n)
     document.getElementById("export").hidden = not any(i.status == DONE for i in queue.items.values())
     document.getElementById("sort-tools").hidden = not queue.items
-
-
-def listen(node_id: str, kind: str, handler) -> None:
-    proxy = create_proxy(handler)
-    proxies.append(proxy)
-    document.getElementById(node_id).addEventListener(kind, proxy)
 
 
 def wire(cards: CardList, keeper: Keeper | None) -> None:

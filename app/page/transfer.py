@@ -1,75 +1,83 @@
 """Teach mode's files in the page (DOM, Pyodide): export the taught set as one file, import one (on another
-machine, or with another model: then the photos are embedded again), and download a train/ val/ test/ zip for
-`python build.py train`. The formats are app/teach_io.py's."""
+machine, or with another model: then the worker embeds the photos again), and download a train/ val/ test/ zip
+for `python build.py train`. The formats are app/teach_io.py's."""
+
+from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-from js import Blob, Uint8Array, document
-from pyodide.ffi import create_proxy
+from js import Blob, Float32Array, Uint8Array
+from pyodide.ffi import to_js
 
-from app import teach_io
-from app.page.dom import download, js_object, read_bytes
-from app.page.teach import ctx, embed, keep, labels_changed, new_label_el, proxies, say, teach
-from app.teach import TeachError
+from app.logic import teach_io
+from app.logic.result import ApiError
+from app.logic.teach import TeachError
+from app.page.dom import download, js_object, listen, read_bytes
 
-
-async def saved_examples() -> list:
-    saved = await ctx["store"].load()
-    return [ex for ex in saved.examples if str(ex.id) in teach.examples]
-
-
-async def export_file(_event=None) -> None:
-    examples = [teach_io.Example(str(ex.id), str(ex.label), await read_bytes(ex.photo),
-                                 tuple(ex.embedding.to_py()))
-                for ex in await saved_examples()]
-    download(teach_io.dump(ctx["model"], list(teach.labels), examples), "snaptag-labels.json", "application/json")
-    say(f"Exported {len(teach.labels)} labels and {len(examples)} examples.")
+if TYPE_CHECKING:
+    from app.page.teach import TeachPanel
 
 
-async def export_dataset(_event=None) -> None:
-    pairs = [(str(ex.label), await read_bytes(ex.photo)) for ex in await saved_examples()]
-    if not pairs:
-        say("Nothing to export yet: add example photos first.", error=True)
-        return
-    download(teach_io.dataset_zip(pairs), "snaptag-dataset.zip", "application/zip")
-    say(f"Exported {len(pairs)} photos as train/ val/ test/ folders: python build.py train --data <folder>")
+class Transfer:
+    def __init__(self, panel: TeachPanel) -> None:
+        self.panel = panel
 
+    async def saved_examples(self) -> list:
+        dump = await self.panel.worker("teach_dump", {})
+        return [ex for ex in dump.examples if str(ex.id) in self.panel.teach.examples]
 
-async def import_file(event) -> None:
-    picker = event.target
-    chosen = picker.files.item(0)
-    picker.value = ""
-    if not chosen:
-        return
-    try:
-        parsed = teach_io.load(await chosen.text(), ctx["model"], ctx["dim"])
-    except TeachError as err:
-        say(f"{chosen.name}: {err}", error=True)
-        return
-    for name in parsed.labels:
-        if name not in teach.labels:
-            try:
-                teach.add_label(name)
-            except TeachError as err:  # the same name in another case: its examples join that label
-                say(str(err), error=True)
-                continue
-            await ctx["store"].putLabel(name, len(teach.labels))
-            new_label_el(name)
-    fresh = [e for e in parsed.examples if e.id not in teach.examples]
-    lookup = {name.lower(): name for name in teach.labels}
-    for n, ex in enumerate(fresh, 1):
-        say(f"Importing {n} of {len(fresh)}" + (" (embedding photos for this model)…" if ex.embedding is None else "…"))
-        photo = Blob.new([Uint8Array.new(ex.photo)], js_object({"type": "image/jpeg"}))
-        embedding = ex.embedding if ex.embedding is not None else (await embed(photo)).embedding
-        await keep(ex.id, lookup[ex.label.lower()], embedding, photo)
-    labels_changed()
-    say(f"Imported {len(fresh)} examples" + (f" ({len(parsed.examples) - len(fresh)} already here)."
-                                             if len(fresh) < len(parsed.examples) else "."))
+    async def export_file(self, _event=None) -> None:
+        panel = self.panel
+        examples = [teach_io.Example(str(ex.id), str(ex.label), await read_bytes(ex.photo),
+                                     tuple(ex.embedding.to_py()))
+                    for ex in await self.saved_examples()]
+        download(teach_io.dump(panel.model.model_id, list(panel.teach.labels), examples), "snaptag-labels.json",
+                 "application/json")
+        panel.say(f"Exported {len(panel.teach.labels)} labels and {len(examples)} examples.")
 
+    async def export_dataset(self, _event=None) -> None:
+        pairs = [(str(ex.label), await read_bytes(ex.photo)) for ex in await self.saved_examples()]
+        if not pairs:
+            self.panel.say("Nothing to export yet: add example photos first.", error=True)
+            return
+        download(teach_io.dataset_zip(pairs), "snaptag-dataset.zip", "application/zip")
+        self.panel.say(f"Exported {len(pairs)} photos as train/ val/ test/ folders: "
+                       "python build.py train --data <folder>")
 
-def wire() -> None:
-    for node_id, kind, handler in (("teach-export", "click", export_file), ("teach-import", "change", import_file),
-                                   ("teach-export-dataset", "click", export_dataset)):
-        proxy = create_proxy(lambda event, h=handler: asyncio.ensure_future(h(event)))
-        proxies.append(proxy)
-        document.getElementById(node_id).addEventListener(kind, proxy)
+    async def import_file(self, event) -> None:
+        panel, teach = self.panel, self.panel.teach
+        picker = event.target
+        chosen = picker.files.item(0)
+        picker.value = ""
+        if not chosen:
+            return
+        dim = int(panel.model.metadata["outputs"]["embedding"])
+        try:
+            parsed = teach_io.load(await chosen.text(), panel.model.model_id, dim)
+        except TeachError as err:
+            panel.say(f"{chosen.name}: {err}", error=True)
+            return
+        for name in parsed.labels:
+            if name not in teach.labels:
+                try:
+                    await panel.add_label(name)
+                except (TeachError, ApiError) as err:  # the same name in another case: its examples join that label
+                    panel.say(str(getattr(err, "message", err)), error=True)
+        fresh = [e for e in parsed.examples if e.id not in teach.examples]
+        lookup = {name.lower(): name for name in teach.labels}
+        for n, ex in enumerate(fresh, 1):
+            panel.say(f"Importing {n} of {len(fresh)}"
+                      + (" (embedding photos for this model)…" if ex.embedding is None else "…"))
+            photo = Blob.new([Uint8Array.new(ex.photo)], js_object({"type": "image/jpeg"}))
+            embedding = None if ex.embedding is None else Float32Array.new(to_js(list(ex.embedding)))
+            await panel.add_example(lookup[ex.label.lower()], photo, embedding, photo, ex.id)
+        panel.labels_changed()
+        panel.say(f"Imported {len(fresh)} examples" + (f" ({len(parsed.examples) - len(fresh)} already here)."
+                                                       if len(fresh) < len(parsed.examples) else "."))
+
+    def wire(self) -> None:
+        for node_id, kind, handler in (("teach-export", "click", self.export_file),
+                                       ("teach-import", "change", self.import_file),
+                                       ("teach-export-dataset", "click", self.export_dataset)):
+            listen(node_id, kind, lambda event, h=handler: asyncio.ensure_future(h(event)))

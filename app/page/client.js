@@ -3,11 +3,11 @@
 // A worker that dies comes back. It counts as dead when it crashes (an error event), when it stays silent for
 // SILENCE_MS while requests wait (a watchdog pings it every second; a terminated worker never answers), or when
 // a request passes its time limit. Then a new worker starts (`this.worker` is always the current one), loads
-// the model again, gets teach mode's example vectors back, and every request that was in flight is sent once
-// more; one that was already on its second try is rejected with code 'worker_died'. Camera frames are not sent
+// the model again, opens teach mode's set again (the worker reads its vectors from IndexedDB), and every request
+// that was in flight is sent once more; one that was already on its second try is rejected with code 'worker_died'. Camera frames are not sent
 // again (they were transferred): they are rejected with 'worker_died' too.
-const LIMITS_MS = { load: 180000, classify: 60000, resize: 60000, info: 10000, teach_set: 30000, teach_add: 10000,
-  teach_remove: 10000 };
+const LIMITS_MS = { load: 180000, classify: 60000, resize: 60000, info: 10000, teach_open: 180000, teach_add: 60000,
+  teach_label: 10000, teach_remove: 10000, teach_dump: 60000 };
 const SILENCE_MS = 8000;
 const MAX_RESTARTS = 5; // in a row without a request succeeding in between: then the page is told to reload
 
@@ -21,7 +21,7 @@ export class SnaptagWorker {
     this.pending = new Map(); // request id -> entry
     this.waiting = []; // entries sent while a restart is under way
     this.nextId = 1;
-    this.examples = new Map(); // teach mode's vectors, to give a new worker
+    this.teachOpened = null; // teach_open's payload, to open the same set in a new worker
     this.modelUrl = null;
     this.restarts = 0; // how many times a worker was replaced
     this.failedRestarts = 0;
@@ -34,10 +34,10 @@ export class SnaptagWorker {
     return this.#request('load', { modelUrl }, [], onProgress);
   }
 
-  // options: {thumb: false} skips the thumbnail, {teach: true} adds the cosine to every taught example.
-  // An ImageBitmap (a camera frame) is transferred, not copied.
-  classify(file, spec, options = {}) {
-    return this.#request('classify', { file, spec, ...options }, file instanceof ImageBitmap ? [file] : []);
+  // options: {thumb: false} skips the thumbnail, {embedding: true} returns the embedding, {teach: true} adds
+  // the cosine to every taught example. An ImageBitmap (a camera frame) is transferred, not copied.
+  classify(file, options = {}) {
+    return this.#request('classify', { file, ...options }, file instanceof ImageBitmap ? [file] : []);
   }
 
   // A JPEG Blob of `file`: upright, no metadata, longest side <= maxSide (worker.js `resize`).
@@ -45,19 +45,11 @@ export class SnaptagWorker {
     return this.#request('resize', { file, maxSide, quality });
   }
 
-  teachSet(items) {
-    this.examples = new Map(Array.from(items, ({ id, embedding }) => [id, embedding]));
-    return this.#request('teach_set', { items });
-  }
-
-  teachAdd(exampleId, embedding) {
-    this.examples.set(exampleId, embedding);
-    return this.#request('teach_add', { exampleId, embedding });
-  }
-
-  teachRemove(ids) {
-    for (const id of ids) this.examples.delete(id);
-    return this.#request('teach_remove', { ids });
+  // Teach mode's requests (worker.js: teach_open, teach_label, teach_add, teach_remove, teach_dump).
+  teach(type, payload = {}, onProgress = null) {
+    if (type === 'teach_open') this.teachOpened = { ...payload };
+    const file = payload.file;
+    return this.#request(type, payload, file instanceof ImageBitmap ? [file] : [], onProgress);
   }
 
   info() {
@@ -141,8 +133,7 @@ export class SnaptagWorker {
     this.#start();
     this.restarting = (async () => {
       if (this.modelUrl) await this.#request('load', { modelUrl: this.modelUrl }, [], null, true);
-      const items = [...this.examples].map(([id, embedding]) => ({ id, embedding }));
-      if (items.length) await this.#request('teach_set', { items }, [], null, true);
+      if (this.teachOpened) await this.#request('teach_open', this.teachOpened, [], null, true);
     })();
     let reloadError = null;
     try {

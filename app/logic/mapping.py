@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.errors import UserError
+from app.logic.errors import UserError
 
 REVIEW = "review"
+REVIEW_NAME = "Needs review"  # what the user sees for REVIEW, in every mode
+DEFAULT_THRESHOLD = 0.7  # file when calibrated p >= 0.7: a wrong filing costs about 2.3 reviews (docs/numbers.md)
 
 
 class MappingError(UserError, ValueError):
@@ -47,7 +49,7 @@ def display_name(class_id: str) -> str:
 @dataclass(frozen=True)
 class ClassMap:
     classes: tuple[ClassInfo, ...]
-    threshold: float = 0.7
+    threshold: float = DEFAULT_THRESHOLD
     top_k: int = 3
 
     def __post_init__(self) -> None:
@@ -65,7 +67,7 @@ class ClassMap:
                 ClassInfo(str(c["id"]), str(c.get("name") or display_name(c["id"])), bool(c.get("in_scope", True)))
                 for c in meta["classes"]
             )
-            return cls(classes, float(meta.get("threshold", 0.7) if threshold is None else threshold))
+            return cls(classes, float(meta.get("threshold", DEFAULT_THRESHOLD) if threshold is None else threshold))
         except (KeyError, TypeError) as exc:
             raise MappingError(f"model metadata has no usable class list: {exc}") from exc
 
@@ -79,7 +81,7 @@ class ClassMap:
 
     def name(self, class_id: str) -> str:
         if class_id == REVIEW:
-            return "Needs review"
+            return REVIEW_NAME
         for c in self.classes:
             if c.id == class_id:
                 return c.name

@@ -10,7 +10,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-HEADER_BYTES = 1024 * 1024  # enough for a JPEG's frame header behind large EXIF/ICC/XMP segments
+FIRST_BYTES = 64 * 1024  # what is read first: every format's size is here, but for a JPEG with long metadata
+HEADER_BYTES = 1024 * 1024  # then this much: enough for a JPEG's frame header behind large EXIF/ICC/XMP segments
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 AVIF_BRANDS = {b"avif", b"avis"}
 

@@ -12,8 +12,8 @@ import csv
 import io
 import json
 
-from app.mapping import ClassMap
-from app.queue import DONE, Item
+from app.logic.mapping import ClassMap
+from app.logic.queue import DONE, Item
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_FIELDS = ("id", "file", "size", "width", "height", "status", "category", "model_category", "reason", "top1",

@@ -6,7 +6,7 @@ Two checks: `check` on the name, size and type (instant), then `check_header` on
 
 from __future__ import annotations
 
-from app.imagesize import sniff
+from app.logic.imagesize import sniff
 
 MAX_BYTES = 100_000_000  # 100 MB
 MAX_PIXELS = 50_000_000  # 50 megapixels: a decoded 50 MP image takes 200 MB; phones' cameras stay below
@@ -41,6 +41,13 @@ def check(name: str, size: int, mime: str) -> str | None:
     if mime:
         return f"Not an image: this is a {mime} file."
     return f"Not an image: {name!r} has no image type or extension."
+
+
+def needs_more(header: bytes) -> bool:
+    """Whether the header read so far is a known format whose size lies further on (a JPEG behind long
+    metadata): then read more before judging it."""
+    info = sniff(header)
+    return info is not None and info.format != "heic" and info.pixels is None
 
 
 def check_header(name: str, mime: str, header: bytes) -> str | None:

@@ -1,21 +1,19 @@
-// Teach mode's persistence on the page: labels and examples in IndexedDB, so they survive a reload and work
-// offline. Every write resolves only once its transaction has committed: the caller (Python) says "added"
-// after that, so a crash loses at most the example being added.
-//   labels:   {name, order}
+// Teach mode's labels and examples in IndexedDB, read and written by the worker only (it holds the vectors
+// too): one owner, so a new worker after a crash reads the same state back and the page keeps no copy.
+// Every write resolves once its transaction has committed.
+//   labels:   {name, order}            order: a counter, so labels come back in the order they were made
 //   examples: {id, label, embedding: Float32Array, photo: Blob (small JPEG), model, added}
-
 import { openDb, result, write } from './idb.js';
 
-const DB_NAME = 'snaptag-teach';
 const DB_VERSION = 1;
 
-export class TeachStore {
+export class TeachDb {
   constructor(db) {
     this.db = db;
   }
 
-  static async open(name = DB_NAME) {
-    return new TeachStore(await openDb(name, DB_VERSION, (db) => {
+  static async open(name) {
+    return new TeachDb(await openDb(name, DB_VERSION, (db) => {
       db.createObjectStore('labels', { keyPath: 'name' });
       db.createObjectStore('examples', { keyPath: 'id' }).createIndex('label', 'label');
     }));
@@ -71,18 +69,49 @@ export class TeachStore {
     });
   }
 
-  putExample(example) {
-    return this.#write(['examples'], (tx) => tx.objectStore('examples').put(example));
+  putExamples(examples) {
+    return this.#write(['examples'], (tx) => examples.forEach((ex) => tx.objectStore('examples').put(ex)));
   }
 
-  deleteExample(id) {
-    return this.#write(['examples'], (tx) => tx.objectStore('examples').delete(id));
+  deleteExamples(ids) {
+    return this.#write(['examples'], (tx) => ids.forEach((id) => tx.objectStore('examples').delete(id)));
+  }
+}
+
+// The same verbs in memory: teach mode without IndexedDB (site data blocked) lasts until the page closes.
+export class MemoryDb {
+  constructor() {
+    this.labels = new Map(); // name -> order
+    this.examples = new Map(); // id -> record
   }
 
-  clear() {
-    return this.#write(['labels', 'examples'], (tx) => {
-      tx.objectStore('labels').clear();
-      tx.objectStore('examples').clear();
-    });
+  async load() {
+    return {
+      labels: [...this.labels].map(([name, order]) => ({ name, order })).sort((a, b) => a.order - b.order),
+      examples: [...this.examples.values()].sort((a, b) => a.added - b.added),
+    };
+  }
+
+  async putLabel(name, order) {
+    this.labels.set(name, order);
+  }
+
+  async renameLabel(oldName, newName) {
+    this.labels.set(newName, this.labels.get(oldName));
+    this.labels.delete(oldName);
+    for (const ex of this.examples.values()) if (ex.label === oldName) ex.label = newName;
+  }
+
+  async deleteLabel(name) {
+    this.labels.delete(name);
+    for (const [id, ex] of this.examples) if (ex.label === name) this.examples.delete(id);
+  }
+
+  async putExamples(examples) {
+    examples.forEach((ex) => this.examples.set(ex.id, ex));
+  }
+
+  async deleteExamples(ids) {
+    ids.forEach((id) => this.examples.delete(id));
   }
 }

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import io
 import json
 import struct
 import zipfile
 from dataclasses import dataclass
 
-from app.split_rule import assign
-from app.teach import TeachError, check_label
+from app.logic.split_rule import assign, content_hash
+from app.logic.teach import TeachError, check_label
 
 FORMAT = "snaptag-teach/1"
 MAX_EXAMPLES = 5000
@@ -101,7 +100,7 @@ def load(text: str, model: str, dim: int) -> TeachFile:
 
 def dataset_zip(examples: list[tuple[str, bytes]], root: str = "snaptag-dataset") -> bytes:
     """(label, JPEG bytes) -> a zip of root/{train,val,test}/<label>/<hash>.jpg, split by app/split_rule.py."""
-    hashes = [hashlib.sha1(photo).hexdigest() for _, photo in examples]
+    hashes = [content_hash(photo) for _, photo in examples]
     labels = [label for label, _ in examples]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:

@@ -1,7 +1,7 @@
 // The sorter's results kept in IndexedDB across reloads and offline: one record per photo, keyed by its
 // content hash (app/saved.py makes and reads the records; `thumb` is a small JPEG Blob). Original files are not
 // kept. Writes resolve once committed, in the order they were made.
-import { openDb, result, write } from './idb.js';
+import { openDb, result, write } from '../../worker/idb.js';
 
 export class ResultsStore {
   constructor(db) {

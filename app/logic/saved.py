@@ -8,8 +8,8 @@ closes is not restored, and a restored card cannot be retried.
 
 from __future__ import annotations
 
-from app.mapping import REVIEW, Decision
-from app.queue import DONE, Item, PhotoInfo, PhotoQueue
+from app.logic.mapping import REVIEW, Decision
+from app.logic.queue import DONE, Item, PhotoInfo, PhotoQueue
 
 FORMAT = 1
 

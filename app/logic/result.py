@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app import intake
-from app.errors import UserError
-from app.mapping import REVIEW, ClassMap, Decision
-from app.queue import PhotoInfo
-from app.spec import PreprocessSpec
+from app.logic import intake
+from app.logic.errors import UserError
+from app.logic.mapping import REVIEW, ClassMap, Decision
+from app.logic.queue import PhotoInfo
+from app.logic.rules import ModelRule, Rule
+from app.logic.spec import PreprocessSpec
 
 MAX_SIDE_LIMIT = 8192  # resize: the longest side asked for may be at most this
+RESIZE_MAX_SIDE, RESIZE_QUALITY = 1600, 0.85  # resize's defaults, for Python and JavaScript callers alike
 
 
 class ApiError(UserError, ValueError):
@@ -37,6 +39,10 @@ class ModelInfo:
     model_id: str
     metadata: dict = field(repr=False)
 
+    @property
+    def rule(self) -> ModelRule:
+        return ModelRule(self.cmap)
+
     @classmethod
     def from_metadata(cls, meta: dict) -> ModelInfo:
         return cls(PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta), str(meta.get("model_id") or ""),
@@ -52,26 +58,29 @@ class ModelInfo:
 class Result:
     decision: Decision
     photo: PhotoInfo
-    embedding: list[float] = field(default_factory=list, repr=False)
     thumb: object = None  # a small JPEG (a JS Blob) when asked for
+    embedding: object = field(default=None, repr=False)  # the model's embedding (a JS Float32Array) when asked for
 
     @property
     def category(self) -> str:
         return self.decision.category
 
-    def public(self, info: ModelInfo) -> dict:
+    def public(self, rule: Rule, model_id: str) -> dict:
         """The JavaScript result: {category, categoryName, prob, reason, top: [{id, name, prob}], id, width,
-        height, modelId}. `reason` is null, "out_of_scope" or "unsure"; `id` is the photo's content hash."""
-        cmap = info.cmap
-        return {"category": self.category, "categoryName": cmap.name(self.category),
-                "prob": round(self.decision.prob, 4), "reason": self.decision.reason or None,
-                "top": [{"id": cid, "name": cmap.name(cid), "prob": round(p, 4)} for cid, p in self.decision.top],
-                "id": self.photo.digest[:16], "width": self.photo.width, "height": self.photo.height,
-                "modelId": info.model_id}
+        height, modelId}. `reason` is null, "out_of_scope" or "unsure" (a taught set: "unknown",
+        "no_examples"); `id` is the photo's content hash (null for a camera frame)."""
+        prob = self.decision.prob if self.decision.top else 0.0
+        return {"category": self.category, "categoryName": rule.name(self.category),
+                "prob": round(prob, 4), "reason": self.decision.reason or None,
+                "top": [{"id": cid, "name": rule.name(cid), "prob": round(p, 4)} for cid, p in self.decision.top],
+                "id": self.photo.digest[:16] or None, "width": self.photo.width, "height": self.photo.height,
+                "modelId": model_id}
 
 
-def check_resize(max_side: object, quality: object) -> tuple[int, float]:
-    """resize's options, checked: (max_side, quality)."""
+def check_resize(max_side: object = None, quality: object = None) -> tuple[int, float]:
+    """resize's options, checked: (max_side, quality); None takes the default."""
+    max_side = RESIZE_MAX_SIDE if max_side is None else max_side
+    quality = RESIZE_QUALITY if quality is None else quality
     if isinstance(max_side, bool) or not isinstance(max_side, (int, float)) or max_side != int(max_side) \
             or not 1 <= max_side <= MAX_SIDE_LIMIT:
         raise ApiError("bad_request", f"maxSide must be a whole number of pixels in 1..{MAX_SIDE_LIMIT}, "

@@ -2,18 +2,20 @@
 
 Pure Python. The DOM layer keeps the File objects (by item id) and asks the queue what to do next.
 States: queued -> working -> done | error. Items wait while the model is not ready. The queue files what it is
-told: the sorter's decisions come from app/mapping.py, teach mode's from app/teach.py.
+told: decisions come from a rule (app/rules.py), and whether a file can be read at all from the classify path
+(app/api.py checks each file once).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app import intake
-from app.errors import UserError
-from app.mapping import REVIEW, Decision
+from app.logic.errors import UserError
+from app.logic.mapping import REVIEW, REVIEW_NAME, Decision
 
 QUEUED, WORKING, DONE, ERROR = "queued", "working", "done", "error"
+PENDING = "pending"  # the count of queued and working photos
+BUCKET_TITLES = {REVIEW: REVIEW_NAME, PENDING: "In progress", ERROR: "Errors"}  # counts besides the categories
 
 
 class QueueError(UserError, ValueError):
@@ -40,7 +42,6 @@ class Item:
     decision: Decision | None = None
     override: str | None = None
     error: str = ""
-    embedding: list[float] = field(default_factory=list, repr=False)
     photo: PhotoInfo | None = None
     duplicate_of: int | None = None  # the id of an earlier item with the same bytes: not counted or exported
 
@@ -70,9 +71,6 @@ class PhotoQueue:
     def add(self, name: str, size: int, mime: str) -> Item:
         item = Item(self._next_id, name, size, mime)
         self._next_id += 1
-        problem = intake.check(name, size, mime)
-        if problem:
-            item.status, item.error = ERROR, problem
         self.items[item.id] = item
         return item
 
@@ -97,13 +95,11 @@ class PhotoQueue:
             raise QueueError(f"no photo with id {item_id}")
         return self.items[item_id]
 
-    def finish(self, item_id: int, decision: Decision, embedding: list[float] | None = None,
-               photo: PhotoInfo | None = None) -> Item:
+    def finish(self, item_id: int, decision: Decision, photo: PhotoInfo | None = None) -> Item:
         item = self._get(item_id)
         if self.categories is None:
             raise QueueError("a result arrived before the model was ready")
         item.decision, item.photo = decision, photo
-        item.embedding = list(embedding or [])
         item.status = DONE
         first = self.same_photo(item)
         if first is not None:
@@ -158,7 +154,7 @@ class PhotoQueue:
     def counts(self) -> dict[str, int]:
         """Photos per category (in-scope class ids and REVIEW), plus pending and error counts."""
         keys = list(self.categories or [])
-        counts = dict.fromkeys([*keys, REVIEW, "pending", ERROR], 0)
+        counts = dict.fromkeys([*keys, REVIEW, PENDING, ERROR], 0)
         for item in self.items.values():
             if item.duplicate_of is not None:
                 continue
@@ -167,7 +163,7 @@ class PhotoQueue:
             elif item.status == ERROR:
                 counts[ERROR] += 1
             else:
-                counts["pending"] += 1
+                counts[PENDING] += 1
         return counts
 
     def pending(self) -> int:

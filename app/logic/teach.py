@@ -15,8 +15,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from app.errors import UserError
-from app.mapping import REVIEW, Decision
+from app.logic.errors import UserError
+from app.logic.mapping import REVIEW, Decision
 
 MAX_LABEL_LENGTH = 40
 FORBIDDEN = set('/\\:*?"<>|')
@@ -30,21 +30,25 @@ class TeachError(UserError, ValueError):
 class TeachConfig:
     k: int = 20
     tau: float = 0.1
-    known_a: float = 10.03  # P(known) = sigmoid(known_a * best cosine + known_b)
-    known_b: float = -4.145
+    known_a: float | None = None  # P(known) = sigmoid(known_a * best cosine + known_b): fit per model, in its
+    known_b: float | None = None  # metadata (model/teach_calibration.py); None until then
     min_known: float = 0.5
 
     @classmethod
     def from_metadata(cls, meta: dict) -> TeachConfig:
         teach, d = meta.get("teach") or {}, cls()
+        if "known_a" not in teach or "known_b" not in teach:
+            raise TeachError("this model has no teach-mode calibration (metadata 'teach'): export it again with "
+                             "python build.py train")
         try:
-            return cls(int(teach.get("k", d.k)), float(teach.get("tau", d.tau)),
-                       float(teach.get("known_a", d.known_a)), float(teach.get("known_b", d.known_b)),
-                       float(teach.get("min_known", d.min_known)))
+            return cls(int(teach.get("k", d.k)), float(teach.get("tau", d.tau)), float(teach["known_a"]),
+                       float(teach["known_b"]), float(teach.get("min_known", d.min_known)))
         except (TypeError, ValueError) as exc:
             raise TeachError(f"model metadata has an unusable teach entry: {exc}") from exc
 
     def known(self, cosine: float) -> float:
+        if self.known_a is None or self.known_b is None:
+            raise TeachError("teach mode has no calibration for this model yet")
         z = self.known_a * cosine + self.known_b
         return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
 
@@ -65,21 +69,24 @@ def check_label(name: str, taken: Iterable[str] = ()) -> str:
 
 @dataclass
 class TeachSet:
-    """Labels in the order they were made, and examples by id (add and remove are O(1))."""
+    """Labels in the order they were made, and examples by id (add, remove and count are O(1))."""
 
     config: TeachConfig = field(default_factory=TeachConfig)
     labels: list[str] = field(default_factory=list)
     examples: dict[str, str] = field(default_factory=dict)  # example id -> label
+    counts: dict[str, int] = field(default_factory=dict)  # label -> how many examples
 
     def add_label(self, name: str) -> str:
         name = check_label(name, self.labels)
         self.labels.append(name)
+        self.counts[name] = 0
         return name
 
     def rename_label(self, old: str, new: str) -> str:
         self._require(old)
         new = check_label(new, [n for n in self.labels if n != old])
         self.labels[self.labels.index(old)] = new
+        self.counts[new] = self.counts.pop(old)
         for ex_id, label in self.examples.items():
             if label == old:
                 self.examples[ex_id] = new
@@ -89,6 +96,7 @@ class TeachSet:
         """Remove a label; returns the ids of its examples, which are removed too."""
         self._require(name)
         self.labels.remove(name)
+        del self.counts[name]
         gone = [ex_id for ex_id, label in self.examples.items() if label == name]
         for ex_id in gone:
             del self.examples[ex_id]
@@ -99,14 +107,17 @@ class TeachSet:
         if ex_id in self.examples:
             raise TeachError(f"example {ex_id} is already taught")
         self.examples[ex_id] = label
+        self.counts[label] += 1
 
     def remove_example(self, ex_id: str) -> str:
         if ex_id not in self.examples:
             raise TeachError(f"no example {ex_id}")
-        return self.examples.pop(ex_id)
+        label = self.examples.pop(ex_id)
+        self.counts[label] -= 1
+        return label
 
     def count(self, label: str) -> int:
-        return sum(1 for lab in self.examples.values() if lab == label)
+        return self.counts[label]
 
     def _require(self, label: str) -> None:
         if label not in self.labels:

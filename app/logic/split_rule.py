@@ -5,9 +5,15 @@ and teach mode's dataset export use this one rule.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 SPLITS = ("train", "val", "test")
+
+
+def content_hash(data: bytes) -> str:
+    """A photo's identity, whatever its name: the SHA-256 of its bytes, hex (the worker's `sha256` too)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def assign(hashes: Sequence[str], labels: Sequence[object]) -> list[str]:

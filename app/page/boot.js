@@ -3,11 +3,9 @@
 // (window.snaptag.inbox).
 import { snaptag } from './api.js';
 import { ResultsStore } from './results_store.js';
-import { TeachStore } from './teach_store.js';
 
 const root = document.documentElement;
-Object.assign(snaptag, { inbox: [], onfiles: null, swReady: null, openTeachStore: () => TeachStore.open(),
-  openResultsStore: () => ResultsStore.open() });
+Object.assign(snaptag, { inbox: [], onfiles: null, swReady: null, openResultsStore: () => ResultsStore.open() });
 
 // `via`: 'input' (#upload), 'drop' or 'paste'; `target`: the element a drop landed on. Teach mode files a
 // drop on a label, or a paste while a label is selected, as that label's examples.

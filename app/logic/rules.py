@@ -1,0 +1,59 @@
+"""The decisions one classify path can make (app/api.py `classify(source, rule)`): the model's own categories
+(app/mapping.py's review rule) or a taught label set (app/teach.py's vote and 'unknown' rule). Later rules (a
+correction overlay, say) wrap one of these. Pure Python.
+
+A rule says which scores it needs from the worker (`uses_examples`: the cosine to every taught example, besides
+the model's probabilities), turns them into a Decision, and names its categories for the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.logic.mapping import REVIEW, REVIEW_NAME, ClassMap, Decision
+from app.logic.teach import TeachSet
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What the worker measured of one photo."""
+
+    probs: tuple[float, ...] = ()  # the model's calibrated probabilities, in its class order
+    sims: tuple[tuple[str, float], ...] = ()  # (example id, cosine) for every taught example, when asked for
+
+
+class Rule(Protocol):
+    uses_examples: bool
+
+    def decide(self, scores: Scores) -> Decision: ...
+
+    def name(self, category: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class ModelRule:
+    """The shipped model's categories; 'review' for out-of-scope or unsure photos."""
+
+    cmap: ClassMap
+    uses_examples = False
+
+    def decide(self, scores: Scores) -> Decision:
+        return self.cmap.decide(scores.probs)
+
+    def name(self, category: str) -> str:
+        return self.cmap.name(category)
+
+
+@dataclass(frozen=True)
+class TaughtRule:
+    """A taught label set's labels; 'review' for a photo unlike every label."""
+
+    teach: TeachSet
+    uses_examples = True
+
+    def decide(self, scores: Scores) -> Decision:
+        return self.teach.decide(scores.sims)
+
+    def name(self, category: str) -> str:
+        return REVIEW_NAME if category == REVIEW else category

@@ -1,0 +1,100 @@
+// snaptag's host API (docs/embedding.md). Include this module on any page served beside snaptag's files:
+//
+//   <script type="module" src="snaptag/worker/api.js"></script>   (its stable address; the code is here)
+//   await snaptag.ready;                                   // Python up, model loaded
+//   const r = await snaptag.classify(file);                // {category, categoryName, prob, reason, top, ...}
+//   const jpeg = await snaptag.resize(file, {maxSide: 1600, quality: 0.85});  // defaults: app/result.py's
+//
+// The verbs are Python's (app/api.py): this file starts the image worker and the model at once, and starts
+// Python (PyScript + the local Pyodide) unless the page runs PyScript itself, in which case the page's Python
+// imports `app.api`, which registers the same verbs here. Every URL is relative to this file, so snaptag can
+// live under any sub-path. Events on `window`: `snaptag:python` {stage: preparing|starting|ready},
+// `snaptag:progress` {loaded, total} while the model downloads, `snaptag:result` {file, result} and
+// `snaptag:error` {file, error} after each classify. This file starts PyScript: a page should not load
+// pyscript/core.js itself.
+import { failure, SnaptagWorker } from './client.js';
+
+const base = new URL('../../', import.meta.url); // dist/: this file is dist/app/page/api.js
+const at = (path) => new URL(path, base).href;
+
+function stage(name) {
+  window.snaptag.pythonStage = name;
+  window.dispatchEvent(new CustomEvent('snaptag:python', { detail: { stage: name } }));
+}
+
+// Once per browser (remembered in localStorage): Python's first start in a throwaway worker (warmup.js), so that
+// the main thread never runs Pyodide's start-up unoptimised. Any failure only costs that optimisation.
+const WARM_KEY = 'snaptag:python-warm';
+// The worker lives until the page's Python has started: while it does, the page's Pyodide shares its compiled
+// code (V8 keeps one copy per process), which a terminated worker would take with it.
+async function warmUp(started) {
+  const wasm = at('pyodide/pyodide.asm.wasm');
+  try {
+    if (localStorage.getItem(WARM_KEY) === wasm) return;
+  } catch {
+    return; // no storage: nothing to remember the warm-up by, so not worth repeating on every visit
+  }
+  stage('preparing');
+  const worker = new Worker(at('worker/warmup.js'), { type: 'module' });
+  const reply = await new Promise((resolve) => {
+    worker.onmessage = ({ data }) => resolve(data);
+    worker.onerror = (e) => resolve({ ok: false, message: e.message });
+  });
+  started.finally(() => worker.terminate());
+  if (reply.ok) localStorage.setItem(WARM_KEY, wasm);
+  else console.warn(`snaptag: Python's warm-up failed (${reply.message}); starting it on the page`);
+}
+
+// PyScript starts here, not from a <script> of the page, so that it starts after the warm-up. The page's own
+// PyScript (a <script type="py">, <py-script> or <py-config>) runs snaptag's Python; otherwise snaptag adds one,
+// with a config whose URLs all point at snaptag's files.
+async function startPython(started) {
+  if (!document.querySelector('script[type="py"], py-script, py-config')) {
+    const script = document.createElement('script');
+    script.type = 'py';
+    script.setAttribute('config', JSON.stringify({ interpreter: at('pyodide/pyodide.mjs'), files: { [at('app.zip')]: './*' } }));
+    script.textContent = 'import app.api';
+    document.body.append(script);
+    document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: at('pyscript/core.css') }));
+  }
+  await warmUp(started);
+  stage('starting');
+  await import(at('pyscript/core.js'));
+}
+
+function create() {
+  const snaptag = {};
+  let registered;
+  let failed;
+  const python = new Promise((resolve, reject) => {
+    registered = resolve;
+    failed = reject;
+  });
+  python.catch(() => {}); // reported through `ready` and each verb
+  snaptag.client = new SnaptagWorker(at('worker/worker.js'));
+  snaptag.model = snaptag.client.load(at('model/'), ({ loaded, total }) => {
+    window.dispatchEvent(new CustomEvent('snaptag:progress', { detail: { loaded, total } }));
+  });
+  // Python calls this once, when app/api.py is imported; its verbs answer {ok, value} or {ok: false, code,
+  // message}, so that a refusal is a plain Error here, not a Python traceback.
+  snaptag._register = (verbs) => {
+    stage('ready');
+    registered(verbs);
+  };
+  snaptag.python = python;
+  const call = async (verb, ...args) => {
+    const reply = await (await python)[verb](...args);
+    if (!reply.ok) throw failure(reply.code, reply.message);
+    return reply.value;
+  };
+  snaptag.ready = Promise.all([python, snaptag.model]).then(() => call('ready'));
+  snaptag.classify = (file) => call('classify', file);
+  snaptag.resize = (file, { maxSide, quality } = {}) => call('resize', file, maxSide, quality);
+  // Python that finishes without registering (app.api failed to import) rejects `ready` with a reason.
+  window.addEventListener('py:all-done', () => failed(failure('python_failed', 'Python stopped before snaptag was ready')));
+  snaptag.ready.catch(() => {}); // a page that never awaits it gets no unhandled rejection
+  return snaptag;
+}
+
+export const snaptag = window.snaptag ?? (window.snaptag = create());
+startPython(snaptag.python).catch((err) => console.error('snaptag: Python did not start', err));

@@ -1,0 +1,99 @@
+// Teach mode's state in the worker: the example vectors (ExampleBank, for the cosines) and their copy in
+// IndexedDB (TeachDb). The worker is their one owner: the page sends photos and ids and gets labels, ids and
+// thumbnails back; a vector leaves the worker only for an export (`dump`). A new worker (after a crash) opens
+// the same set and has every vector back. Without IndexedDB (blocked site data) the set lives in memory only
+// (MemoryDb) and `persistent` says so.
+import { ExampleBank } from './examples.js';
+import { MemoryDb, TeachDb } from './teach_db.js';
+
+export const DEFAULT_SET = 'snaptag-teach';
+
+export class TaughtSet {
+  constructor(dim, modelId) {
+    this.bank = new ExampleBank(dim);
+    this.modelId = modelId;
+    this.db = new MemoryDb();
+    this.persistent = false;
+    this.nextOrder = 0;
+  }
+
+  // Labels and examples from IndexedDB; vectors of another model are made again with `embed(photo)`
+  // (one that fails is reported and dropped, the others stay). `progress({done, total})` while it does.
+  async open(name, embed, progress) {
+    let saved = { labels: [], examples: [] };
+    let message = '';
+    try {
+      const db = await TeachDb.open(name);
+      saved = await db.load();
+      [this.db, this.persistent] = [db, true];
+    } catch (err) {
+      message = `labels can't be kept in this browser (${err?.message || err}); they last until the page closes`;
+    }
+    this.nextOrder = saved.labels.reduce((m, l) => Math.max(m, (l.order ?? 0) + 1), 0);
+    const labels = saved.labels.map((l) => l.name);
+    const known = new Set(labels);
+    const fresh = saved.examples.filter((ex) => known.has(ex.label) && ex.model === this.modelId
+      && ex.embedding?.length === this.bank.dim);
+    const stale = saved.examples.filter((ex) => known.has(ex.label) && !fresh.includes(ex));
+    for (const ex of fresh) this.bank.add(ex.id, ex.embedding);
+    const failed = [];
+    for (const [i, ex] of stale.entries()) {
+      progress({ done: i, total: stale.length });
+      try {
+        const { embedding } = await embed(ex.photo);
+        await this.#keep({ ...ex, embedding, model: this.modelId });
+        fresh.push(ex);
+      } catch (err) {
+        failed.push({ id: ex.id, label: ex.label, message: String(err?.message || err) });
+      }
+    }
+    fresh.sort((a, b) => a.added - b.added);
+    return {
+      labels,
+      examples: fresh.map(({ id, label, photo }) => ({ id, label, photo })),
+      updated: stale.length - failed.length,
+      failed,
+      persistent: this.persistent,
+      message,
+    };
+  }
+
+  async #keep(example) {
+    await this.db.putExamples([example]);
+    this.bank.add(example.id, example.embedding);
+  }
+
+  async addLabel(name) {
+    await this.db.putLabel(name, this.nextOrder);
+    this.nextOrder += 1;
+  }
+
+  async renameLabel(name, to) {
+    await this.db.renameLabel(name, to);
+  }
+
+  // The page says which examples were the label's (Python keeps id -> label for its decisions).
+  async deleteLabel(name, ids) {
+    await this.db.deleteLabel(name);
+    ids.forEach((id) => this.bank.remove(id));
+  }
+
+  async add(id, label, embedding, photo) {
+    await this.#keep({ id, label, embedding, photo, model: this.modelId, added: Date.now() });
+  }
+
+  async remove(ids) {
+    await this.db.deleteExamples(ids);
+    ids.forEach((id) => this.bank.remove(id));
+  }
+
+  // Everything, embeddings included: for the export file.
+  async dump() {
+    const { labels, examples } = await this.db.load();
+    return {
+      labels: labels.map((l) => l.name),
+      examples: examples.filter((ex) => this.bank.rowOf.has(ex.id))
+        .map(({ id, label, photo, embedding }) => ({ id, label, photo, embedding })),
+    };
+  }
+}
