@@ -42,8 +42,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from model.config import HeadConfig, TrainConfig
-    from model.train import train
+    from model.training.config import HeadConfig, TrainConfig
+    from model.training.train import train
 
     pool = None if args.pool in ("", "none") else Path(args.pool)
     head = HeadConfig(hidden=args.hidden, epochs=args.epochs, balance=not args.no_balance)
@@ -57,8 +57,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from model.evaluate import evaluate
-    from model.scope import HELD_OUT
+    from model.dataset.scope import HELD_OUT
+    from model.evaluation.evaluate import evaluate
 
     ood = [Path(p) for p in args.ood or []]
     if args.ood_heldout:
@@ -69,7 +69,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_fewshot(args: argparse.Namespace) -> int:
-    from model.evaluate import fewshot_command
+    from model.evaluation.evaluate import fewshot_command
 
     try:
         shots = tuple(sorted({int(k) for k in args.shots.split(",")}))
@@ -89,7 +89,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from model.config import TrainConfig
+    from model.training.config import TrainConfig
 
     d = TrainConfig(data=Path("."))
     h = d.head
@@ -124,21 +124,22 @@ def parser() -> argparse.ArgumentParser:
                    help="class folders for the `other` class and extra examples ('none': neither)")
     t.add_argument("--no-other", action="store_true", help="no explicit out-of-scope class")
     t.add_argument("--no-extra", action="store_true",
-                   help="no pool examples of the dataset's own classes (model/scope.py EXTRA)")
+                   help="no pool examples of the dataset's own classes (model/dataset/scope.py EXTRA)")
     t.add_argument("--no-balance", action="store_true", help="no class weights for small classes")
     t.add_argument("--flip", action="store_true", help="also train on mirrored photos")
     t.add_argument("--limit", type=int, default=0, help="at most N images per class and split (quick runs)")
     t.add_argument("--threshold", type=float, default=None,
                    help="min calibrated probability to file a photo (default 0.7)")
     t.add_argument("--precision", default=d.precision, choices=["mixed", "float16", "uint8", "float32"],
-                   help="how weights are stored (model/precision.py)")
+                   help="how weights are stored (model/packaging/precision.py)")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="score the exported model on a dataset (and out-of-scope photos)")
     e.add_argument("--data", required=True, help="dataset root (uses test/) or a folder of <class>/ folders")
     e.add_argument("--ood", action="append", help="a folder of photos (any depth) that belong to no class; repeatable")
     e.add_argument("--ood-heldout", action="store_true",
-                   help="add the pretrain/ classes held out of all training (model/scope.py) as out-of-scope photos")
+                   help="add the pretrain/ classes held out of all training (model/dataset/scope.py) as "
+                        "out-of-scope photos")
     e.add_argument("--limit", type=int, default=0, help="at most N photos per class / per --ood folder")
     e.add_argument("--ood-study", action="store_true",
                    help="compare out-of-scope rules at 5%% in-scope review on val (needs train/ and val/)")

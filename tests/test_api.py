@@ -15,7 +15,7 @@ from PIL import Image, ImageOps
 from app.logic.mapping import ClassMap
 from app.logic.spec import PreprocessSpec
 from app.logic.split_rule import content_hash
-from model.evaluate import outputs
+from model.evaluation.evaluate import outputs
 from tests.conftest import ROOT, photos
 from tools.browser import open_page
 

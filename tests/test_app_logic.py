@@ -177,6 +177,17 @@ def test_pyscript_config_is_local_and_brings_every_app_module():
     assert python_zip(ROOT) == python_zip(ROOT)  # same sources, same bytes: no spurious update
 
 
+def test_python_and_the_worker_agree_on_the_facts_they_share():
+    """Facts written on both sides of the page/worker line: the model format (app/logic/spec.py, worker.js) and
+    the resize modes the worker implements."""
+    from app.logic.spec import MODEL_FORMAT, RESIZE_MODES
+
+    worker = (ROOT / "worker" / "worker.js").read_text()
+    assert f"const FORMAT = '{MODEL_FORMAT}';" in worker
+    assert "const RESIZE_MODES = [" + ", ".join(f"'{m}'" for m in RESIZE_MODES) + "];" in worker
+    assert json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())["format"] == MODEL_FORMAT
+
+
 def test_the_rules_in_app_logic_import_no_js():
     """app/logic/ as a whole is pure: no js, pyodide or pyscript, and nothing of app/ outside it (the DOM layer
     is app/main.py, app/api.py and app/page/)."""

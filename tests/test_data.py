@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from app.logic.spec import PreprocessSpec
-from model import data
+from model.dataset import data
 from tests.conftest import CAFE
 
 

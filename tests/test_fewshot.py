@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.logic.teach import TeachConfig
-from model.fewshot import fewshot_report, nearest_centroid_accuracy
+from model.evaluation.fewshot import fewshot_report, nearest_centroid_accuracy
 
 
 def _clusters(rng: np.random.Generator, n_per_class: int, spread: float) -> tuple[np.ndarray, np.ndarray]:

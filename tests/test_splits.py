@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from model import data, scope
-from model.splits import with_extra, with_other
+from model.dataset import data, scope
+from model.dataset.splits import with_extra, with_other
 from tests.conftest import CAFE, DATA
 
 PRETRAIN = DATA / "pretrain"

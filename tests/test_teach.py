@@ -4,6 +4,8 @@ scikit-learn), the unknown rule, the export file and the dataset zip."""
 from __future__ import annotations
 
 import io
+import json
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -13,9 +15,9 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from app.logic import teach_io
 from app.logic.mapping import REVIEW
-from app.logic.teach import TeachConfig, TeachError, TeachSet, check_label, cosines
-from model import data
-from tests.conftest import CAFE
+from app.logic.teach import TeachConfig, TeachError, TeachSet, check_label
+from model.dataset import data
+from tests.conftest import CAFE, ROOT
 
 
 def clusters(rng: np.random.Generator, labels: int, per_label: int, dim: int = 1280, spread: float = 1.0):
@@ -90,12 +92,28 @@ def test_bad_label_names_are_refused_with_a_reason(name: str, message: str):
     assert check_label("  our   mugs ") == "our mugs"
 
 
-def test_cosines_match_numpy():
+def test_the_workers_example_bank_gives_numpys_cosines_through_adds_and_removes():
+    """worker/examples.js itself (the shipped code, in Node): cosines, O(1) remove that moves the last row into
+    the gap, growth past its first 64 rows and a wrong-sized vector refused."""
     rng = np.random.default_rng(3)
-    q, vecs = rng.normal(size=32), rng.normal(size=(5, 32))
-    got = dict(cosines(q.tolist(), {str(i): v.tolist() for i, v in enumerate(vecs)}))
-    want = vecs @ q / (np.linalg.norm(vecs, axis=1) * np.linalg.norm(q))
-    assert np.allclose([got[str(i)] for i in range(5)], want)
+    q, vecs = rng.normal(size=32), rng.normal(size=(100, 32))
+    script = f"""
+        const {{ ExampleBank }} = await import({json.dumps((ROOT / "worker" / "examples.js").as_uri())});
+        const vecs = {json.dumps(vecs.tolist())};
+        const bank = new ExampleBank(32);
+        vecs.forEach((v, i) => bank.add(`e${{i}}`, v));
+        ['e0', 'e50', 'e99', 'nope'].forEach((id) => bank.remove(id));
+        const {{ ids, sims }} = bank.cosines({json.dumps(q.tolist())});
+        let refused = null;
+        try {{ bank.add('bad', [1, 2, 3]); }} catch (err) {{ refused = err.message; }}
+        console.log(JSON.stringify({{ ids, sims: Array.from(sims), size: bank.size, refused }}));
+    """
+    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    want = {f"e{i}": v @ q / (np.linalg.norm(v) * np.linalg.norm(q)) for i, v in enumerate(vecs)}
+    assert got["size"] == 97 and sorted(got["ids"]) == sorted(set(want) - {"e0", "e50", "e99"})
+    assert np.allclose(got["sims"], [want[i] for i in got["ids"]], atol=1e-5)
+    assert "32-d embedding" in got["refused"]
 
 
 def test_config_comes_from_the_model_metadata():

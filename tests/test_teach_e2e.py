@@ -14,8 +14,8 @@ import pytest
 
 from app.logic.spec import PreprocessSpec
 from app.logic.teach import TeachConfig, TeachSet
-from model import data
-from model.evaluate import outputs
+from model.dataset import data
+from model.evaluation.evaluate import outputs
 from tests.conftest import DATA, ROOT
 from tools.browser import add_examples, add_label, fake_camera_args, launch, open_page, wait_ready, write_y4m
 

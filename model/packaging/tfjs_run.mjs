@@ -1,5 +1,5 @@
 // Runs an exported snaptag graph model in the real tfjs WASM runtime (Node), for export parity and latency.
-// usage: node model/tfjs_run.mjs MODEL_DIR INPUT.f32 N OUT.json [--time K]
+// usage: node model/packaging/tfjs_run.mjs MODEL_DIR INPUT.f32 N OUT.json [--time K]
 //   INPUT.f32: N float32 images, NHWC, already preprocessed; the size is read from model.json.
 //   OUT.json: {backend, outputs: {probs: [[...]...], embedding: [[...]...]}, infer_ms_median?}
 import { readFile, writeFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs-core');
 require('@tensorflow/tfjs-backend-wasm');
 const { loadGraphModel } = require('@tensorflow/tfjs-converter');
-const { outputNodes, predictNamed } = await import('../worker/model_io.js');
+const { outputNodes, predictNamed } = await import('../../worker/model_io.js');
 
 const [modelDir, inputPath, nArg, outPath, ...rest] = process.argv.slice(2);
 const timeRuns = rest[0] === '--time' ? Number(rest[1]) : 0;

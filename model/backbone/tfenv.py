@@ -1,5 +1,10 @@
-"""Import TensorFlow the one way the toolchain may: oneDNN fusions off (tfjs wasm cannot run _FusedConv2D
-with hard-swish), logs quiet, and the converter's unused hard import of tensorflow_decision_forests satisfied."""
+"""Import TensorFlow the one way the toolchain may: oneDNN off, logs quiet, and the converter's unused hard
+import of tensorflow_decision_forests satisfied.
+
+oneDNN is off because every number the toolchain records (cached features, the parity checks in metadata) was
+measured that way: TF's CPU results then come from its reference kernels. (An earlier note blamed fused
+hard-swish convolutions that tfjs can't run; Lite0 uses ReLU6, so that reason does not apply to this model. Whether
+oneDNN on would change an export is not measured.)"""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config import HeadConfig
-from model.tfenv import keras
+from model.backbone.tfenv import keras
+from model.training.config import HeadConfig
 
 
 def class_weights(labels: np.ndarray, k: int, balance: bool) -> np.ndarray:

