@@ -7,7 +7,7 @@
 
 `file` is a JS File or Blob (classify also takes a camera frame, an ImageBitmap). Failures raise
 app.logic.result.ApiError(code, message). `classify` is the one classify path of the page: the sorter, teach mode, the
-camera and the host API all call it, each with its rule (app/rules.py: the model's categories by default, or a
+camera and the host API all call it, each with its rule (app/logic/rules.py: the model's categories by default, or a
 taught label set), and every call is announced with the `snaptag:result` / `snaptag:error` events. Importing this
 module gives the same verbs to worker/api.js (window.snaptag.classify, ...), which must be on the page: it starts
 the image worker. JavaScript gets Python's decision, never a copy of the rule.

@@ -2,7 +2,7 @@
 Logic lives in the pure modules beside it; cards in app/page/cards.py, the sorter's summary and memory in
 app/page/sorter.py; teach mode in app/page/teach.py and its siblings, imported once the sorter is up.
 
-window.snaptag (worker/api.js, worker/boot.js) holds the worker client, the model-loading promise and the photos
+window.snaptag (worker/api.js, app/page/boot.js) holds the worker client, the model-loading promise and the photos
 added before Python was up; from here on every added photo comes to `add_files`.
 """
 

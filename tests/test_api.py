@@ -64,7 +64,7 @@ def test_classify_answers_with_pythons_rule_and_fires_events(form):
     }}""", [b64(photo.read_bytes()), "not a photo"])
     r = got["result"]
     assert set(r) >= {"category", "categoryName", "prob", "reason", "top", "id", "width", "height"}
-    # The same photo through the CPython side (Pillow + the graph in Node's tfjs) and app/mapping.py: JavaScript
+    # The same photo through the CPython side (Pillow + the graph in Node's tfjs) and app/logic/mapping.py: JavaScript
     # got Python's decision on the worker's scores.
     probs = outputs(ROOT / "model" / "cafe", [photo], PreprocessSpec.from_metadata(META))[0][0]
     want = ClassMap.from_metadata(META).decide(probs.tolist())

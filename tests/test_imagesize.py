@@ -1,4 +1,4 @@
-"""Image size and format from the first bytes of a file (app/imagesize.py) and the intake checks built on it."""
+"""Image size and format from the first bytes of a file (app/logic/imagesize.py) and the intake checks built on it."""
 
 from __future__ import annotations
 

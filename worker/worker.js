@@ -8,7 +8,7 @@
 //              file: File/Blob (read once: hashed, then decoded) or ImageBitmap; sha256 is null for a bitmap;
 //              teach: true adds the cosine to every taught example (simIds[i] <-> sims[i])
 //   resize   {file, maxSide, quality}         -> resized {blob, width, height}  (JPEG: upright, no metadata;
-//              maxSide and quality as app/result.py's check_resize leaves them)
+//              maxSide and quality as app/logic/result.py's check_resize leaves them)
 //   teach_open {set}                          -> progress {done, total}* -> teach {labels, examples: [{id, label,
 //              photo}], updated, failed: [{id, label, message}], persistent, message, count}
 //   teach_label {op: 'add'|'rename'|'delete', name, to?, ids?} -> teach {count}

@@ -1,7 +1,7 @@
 """What the user dropped: accept it, or say clearly why not. Also turns worker errors into user messages.
 
 Two checks: `check` on the name, size and type (instant), then `check_header` on the file's first bytes
-(app/imagesize.py): what the bytes say it is, and how many pixels it would decode to, before anything decodes.
+(app/logic/imagesize.py): what the bytes say it is, and how many pixels it would decode to, before anything decodes.
 """
 
 from __future__ import annotations

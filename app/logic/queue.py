@@ -2,7 +2,7 @@
 
 Pure Python. The DOM layer keeps the File objects (by item id) and asks the queue what to do next.
 States: queued -> working -> done | error. Items wait while the model is not ready. The queue files what it is
-told: decisions come from a rule (app/rules.py), and whether a file can be read at all from the classify path
+told: decisions come from a rule (app/logic/rules.py), and whether a file can be read at all from the classify path
 (app/api.py checks each file once).
 """
 

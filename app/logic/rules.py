@@ -1,6 +1,6 @@
-"""The decisions one classify path can make (app/api.py `classify(source, rule)`): the model's own categories
-(app/mapping.py's review rule) or a taught label set (app/teach.py's vote and 'unknown' rule). Later rules (a
-correction overlay, say) wrap one of these. Pure Python.
+"""The decisions one classify path can make (app/api.py `classify(source, rule)`): the model's own
+categories (app/logic/mapping.py's review rule) or a taught label set (app/logic/teach.py's vote and 'unknown'
+rule). Later rules (a correction overlay, say) wrap one of these. Pure Python.
 
 A rule says which scores it needs from the worker (`uses_examples`: the cosine to every taught example, besides
 the model's probabilities), turns them into a Decision, and names its categories for the user.

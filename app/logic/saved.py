@@ -1,4 +1,4 @@
-"""The sorter's results as kept across reloads (IndexedDB, worker/results_store.js): one record per photo,
+"""The sorter's results as kept across reloads (IndexedDB, app/page/results_store.js): one record per photo,
 keyed by its content hash, so the same photo is one record whatever its name.
 
 Pure Python. Kept: name, size, type, pixel size, the model's decision, the user's override, when, which model,

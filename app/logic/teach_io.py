@@ -99,7 +99,7 @@ def load(text: str, model: str, dim: int) -> TeachFile:
 
 
 def dataset_zip(examples: list[tuple[str, bytes]], root: str = "snaptag-dataset") -> bytes:
-    """(label, JPEG bytes) -> a zip of root/{train,val,test}/<label>/<hash>.jpg, split by app/split_rule.py."""
+    """(label, JPEG bytes) -> a zip of root/{train,val,test}/<label>/<hash>.jpg, split by app/logic/split_rule.py."""
     hashes = [content_hash(photo) for _, photo in examples]
     labels = [label for label, _ in examples]
     buf = io.BytesIO()

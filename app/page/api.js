@@ -3,7 +3,7 @@
 //   <script type="module" src="snaptag/worker/api.js"></script>   (its stable address; the code is here)
 //   await snaptag.ready;                                   // Python up, model loaded
 //   const r = await snaptag.classify(file);                // {category, categoryName, prob, reason, top, ...}
-//   const jpeg = await snaptag.resize(file, {maxSide: 1600, quality: 0.85});  // defaults: app/result.py's
+//   const jpeg = await snaptag.resize(file, {maxSide: 1600, quality: 0.85});  // defaults: app/logic/result.py's
 //
 // The verbs are Python's (app/api.py): this file starts the image worker and the model at once, and starts
 // Python (PyScript + the local Pyodide) unless the page runs PyScript itself, in which case the page's Python

@@ -4,7 +4,7 @@ Each card follows the automation contract (README): [data-result] with data-id, 
 when done, data-category, data-top, data-prob, data-overridden (data-duplicate-of for a photo already added);
 data-error on error. Each card has a remove button ([data-remove]) and, on a failed photo whose file is still
 here, a retry button ([data-retry]). `filter` shows one count's cards; `grouped` puts cards in a section per
-category. Photos are classified through app/api.py's one classify path under the mode's rule (app/rules.py),
+category. Photos are classified through app/api.py's one classify path under the mode's rule (app/logic/rules.py),
 which also names the categories; how a review is explained comes from the mode; `keep` (optional) is told of
 every result, change and removal (the sorter saves them).
 """
@@ -29,7 +29,7 @@ class Keeper(Protocol):
 
 
 def count_key(item: Item) -> str:
-    """Which count (app/queue.py counts()) a card belongs to."""
+    """Which count (app/logic/queue.py counts()) a card belongs to."""
     if item.status == DONE:
         return item.category
     return ERROR if item.status == ERROR else PENDING

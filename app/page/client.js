@@ -4,8 +4,8 @@
 // SILENCE_MS while requests wait (a watchdog pings it every second; a terminated worker never answers), or when
 // a request passes its time limit. Then a new worker starts (`this.worker` is always the current one), loads
 // the model again, opens teach mode's set again (the worker reads its vectors from IndexedDB), and every request
-// that was in flight is sent once more; one that was already on its second try is rejected with code 'worker_died'. Camera frames are not sent
-// again (they were transferred): they are rejected with 'worker_died' too.
+// that was in flight is sent once more; one that was already on its second try is rejected with code
+// 'worker_died'. Camera frames are not sent again (they were transferred): they are rejected with 'worker_died' too.
 const LIMITS_MS = { load: 180000, classify: 60000, resize: 60000, info: 10000, teach_open: 180000, teach_add: 60000,
   teach_label: 10000, teach_remove: 10000, teach_dump: 60000 };
 const SILENCE_MS = 8000;

@@ -1,5 +1,5 @@
 // The sorter's results kept in IndexedDB across reloads and offline: one record per photo, keyed by its
-// content hash (app/saved.py makes and reads the records; `thumb` is a small JPEG Blob). Original files are not
+// content hash (app/logic/saved.py makes and reads the records; `thumb` is a small JPEG Blob). Original files are not
 // kept. Writes resolve once committed, in the order they were made.
 import { openDb, result, write } from '../../worker/idb.js';
 

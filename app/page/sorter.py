@@ -1,5 +1,5 @@
 """The sorter's summary and memory (DOM, Pyodide): counts (click one to show only its cards), group by
-category, clear all, and the results kept in IndexedDB (app/saved.py, worker/results_store.js) so that they,
+category, clear all, and the results kept in IndexedDB (app/logic/saved.py, app/page/results_store.js) so that they,
 the overrides and the thumbnails come back after a reload or offline.
 """
 

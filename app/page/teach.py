@@ -1,9 +1,9 @@
 """Teach mode's panel (DOM, Pyodide): labels, their examples, and photos classified by them.
 
-Python owns the labels and every decision (app/teach.py, through app/rules.py's TaughtRule on the one classify
-path); the worker owns the example vectors and their copy in IndexedDB (worker/taught.js): the page sends it
-photos and ids and gets thumbnails back. An example is shown as added once the worker has stored it. The camera
-is app/page/camera.py, import and export app/page/transfer.py. Automation contract: README.
+Python owns the labels and every decision (app/logic/teach.py, through app/logic/rules.py's TaughtRule on the
+one classify path); the worker owns the example vectors and their copy in IndexedDB (worker/taught.js): the page
+sends it photos and ids and gets thumbnails back. An example is shown as added once the worker has stored it.
+The camera is app/page/camera.py, import and export app/page/transfer.py. Automation contract: README.
 """
 
 import asyncio

@@ -1,6 +1,6 @@
 """Teach mode's files in the page (DOM, Pyodide): export the taught set as one file, import one (on another
 machine, or with another model: then the worker embeds the photos again), and download a train/ val/ test/ zip
-for `python build.py train`. The formats are app/teach_io.py's."""
+for `python build.py train`. The formats are app/logic/teach_io.py's."""
 
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ def content_hash(path: Path) -> str:
 
 
 def split_flat(split: Split) -> dict[str, Split]:
-    """Deterministic train/val/test of one Split, by content hash (app/split_rule.py)."""
+    """Deterministic train/val/test of one Split, by content hash (app/logic/split_rule.py)."""
     assigned = split_rule.assign([content_hash(p) for p in split.paths], split.labels.tolist())
     out = {}
     for name in SPLITS:

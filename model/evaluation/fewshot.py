@@ -2,7 +2,7 @@
 photo classified two ways, mean accuracy over random draws of the examples:
 
 - `centroid`: the nearest class centroid by cosine (a plain measure of the embedding);
-- `teach`: app/teach.py's decision, exactly what the page does (k-NN vote + the calibrated unknown rule); its
+- `teach`: app/logic/teach.py's decision, exactly what the page does (k-NN vote + the calibrated unknown rule); its
   accuracy counts the winning label, and `unknown` is the share it sends to review.
 """
 

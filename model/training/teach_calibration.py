@@ -1,4 +1,4 @@
-"""Calibrate teach mode's "unknown" rule for a model's embedding (app/teach.py).
+"""Calibrate teach mode's "unknown" rule for a model's embedding (app/logic/teach.py).
 
 Few-shot tasks are drawn from the pool's classes (never the classes a user will teach): 2-7 labels with 1, 3,
 5 or 10 examples each, queries from those labels and from 3 classes outside the task. For each query the
