@@ -109,7 +109,6 @@ class Page:
 
 
 queue = PhotoQueue()
-cards = CardList("results", queue, SORT_REASONS)
-cards.listeners.append(lambda: sorter.render_counts(queue))
+cards = CardList("results", queue, SORT_REASONS, on_change=lambda: sorter.render_counts(queue))
 page = Page(cards)
 await page.start()  # noqa: F704, PLE1142  (PyScript runs this module with top-level await)

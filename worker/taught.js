@@ -6,8 +6,6 @@
 import { ExampleBank } from './examples.js';
 import { MemoryDb, TeachDb } from './teach_db.js';
 
-export const DEFAULT_SET = 'snaptag-teach';
-
 export class TaughtSet {
   constructor(dim, modelId) {
     this.bank = new ExampleBank(dim);
@@ -32,10 +30,14 @@ export class TaughtSet {
     this.nextOrder = saved.labels.reduce((m, l) => Math.max(m, (l.order ?? 0) + 1), 0);
     const labels = saved.labels.map((l) => l.name);
     const known = new Set(labels);
-    const fresh = saved.examples.filter((ex) => known.has(ex.label) && ex.model === this.modelId
-      && ex.embedding?.length === this.bank.dim);
-    const stale = saved.examples.filter((ex) => known.has(ex.label) && !fresh.includes(ex));
-    for (const ex of fresh) this.bank.add(ex.id, ex.embedding);
+    const fresh = [];
+    const stale = []; // taught with another model: embedded again below
+    for (const ex of saved.examples.filter((e) => known.has(e.label))) {
+      if (ex.model === this.modelId && ex.embedding?.length === this.bank.dim) {
+        fresh.push(ex);
+        this.bank.add(ex.id, ex.embedding);
+      } else stale.push(ex);
+    }
     const failed = [];
     for (const [i, ex] of stale.entries()) {
       progress({ done: i, total: stale.length });

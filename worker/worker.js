@@ -24,7 +24,7 @@ import '../vendor/tfjs/tf-backend-wasm.min.js';
 import '../vendor/tfjs/tf-converter.min.js';
 import { outputNodes, predictNamed } from './model_io.js';
 import { decode, jpeg, pixels, readOnce, RequestError } from './image.js';
-import { DEFAULT_SET, TaughtSet } from './taught.js';
+import { TaughtSet } from './taught.js';
 
 const tf = self.tf;
 const THUMB = 192;
@@ -169,7 +169,8 @@ async function stored(change) {
   return { count: taught.bank.size };
 }
 
-async function teachOpen({ set = DEFAULT_SET }, progress) {
+async function teachOpen({ set }, progress) {
+  if (typeof set !== 'string' || !set) throw new RequestError('bad_request', 'teach_open needs the set\'s name');
   const { metadata } = loadedModel();
   taught = new TaughtSet(metadata.outputs.embedding, String(metadata.model_id || ''));
   const opened = await taught.open(set, (photo) => look(photo, false), progress);

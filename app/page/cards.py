@@ -10,17 +10,17 @@ every result, change and removal (the sorter saves them).
 """
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 from js import URL, document
-from pyodide.ffi import create_proxy
 
 from app import api
 from app.logic.mapping import REVIEW, Decision
 from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueue
 from app.logic.result import ApiError
 from app.logic.rules import Rule
-from app.page.dom import element
+from app.page.dom import element, listen
 
 
 class Keeper(Protocol):
@@ -39,26 +39,20 @@ class CardList:
     """Photos added -> queue -> api.classify(file, rule) -> cards. The rule is set when the mode is ready
     (None until then: cards say they wait)."""
 
-    def __init__(self, container_id: str, queue: PhotoQueue, reasons: dict[str, str], keep: Keeper | None = None) \
-            -> None:
+    def __init__(self, container_id: str, queue: PhotoQueue, reasons: dict[str, str],
+                 on_change: Callable[[], None] = lambda: None, keep: Keeper | None = None) -> None:
         self.container = document.getElementById(container_id)
-        self.queue, self.reasons, self.keep = queue, reasons, keep
+        self.queue, self.reasons, self.on_change, self.keep = queue, reasons, on_change, keep
         self.rule: Rule | None = None
-        self.listeners: list = []  # called after every change of the cards (the sorter's counts)
         self.files: dict = {}  # item id -> the File, while it may still be classified (or retried)
         self.thumbs: dict = {}  # item id -> its thumbnail Blob
         self.filter: str | None = None  # a count key: only its cards are shown
         self.grouped = False
-        self._on_override = create_proxy(self._override)
-        self._on_click = create_proxy(self._click)
-        self.container.addEventListener("click", self._on_click)
+        listen(self.container, "click", self._click)
+        listen(self.container, "change", self._override)  # every card's category menu
 
     def name(self, category: str) -> str:
         return self.rule.name(category) if self.rule else category
-
-    def on_change(self) -> None:
-        for listener in self.listeners:
-            listener()
 
     def add_files(self, js_files) -> None:
         for f in js_files:
@@ -183,10 +177,11 @@ class CardList:
             select.append(option)
         select.value = item.category
         select.dataset.id = str(item.id)
-        select.addEventListener("change", self._on_override)
         return select
 
     def _override(self, event) -> None:
+        if not event.target.matches("select.override"):
+            return
         item = self.queue.set_override(int(event.target.dataset.id), event.target.value)
         self.render(item)
         if self.keep:
@@ -241,6 +236,8 @@ class CardList:
         except ApiError as err:
             if item.id not in self.queue.items:
                 return
+            if err.code == "refused":  # not a photo snaptag can read: trying again can't help, so no Retry
+                self.files.pop(item.id, None)
             self.queue.fail(item.id, err.message)
         except Exception as err:  # noqa: BLE001  a bug must not stop the queue
             if item.id not in self.queue.items:
