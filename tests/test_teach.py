@@ -3,6 +3,7 @@ scikit-learn), the unknown rule, the export file and the dataset zip."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import subprocess
@@ -15,7 +16,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from app.logic import teach_io
 from app.logic.mapping import REVIEW
-from app.logic.teach import TeachConfig, TeachError, TeachSet, check_label
+from app.logic.teach import MAX_LABELS, TeachConfig, TeachError, TeachSet, check_label
 from model.dataset import data
 from tests.conftest import CAFE, ROOT
 
@@ -85,11 +86,25 @@ def test_labels_and_examples_are_edited_one_at_a_time():
 
 @pytest.mark.parametrize("name,message", [("", "needs a name"), ("  ", "needs a name"), ("a" * 41, "at most 40"),
                                           ("review", "can't be"), ("a/b", "can't be"), (".hidden", "can't be"),
-                                          ("Mugs", "already a label")])
+                                          ("Mugs", "already a label"), ("a\u202egnp.exe", "text-direction"),
+                                          ("tab\x07bell", "control"), (5, "must be text"), ("x\ud800", "control")])
 def test_bad_label_names_are_refused_with_a_reason(name: str, message: str):
     with pytest.raises(TeachError, match=message):
-        check_label(name, ["mugs"])
+        check_label(name, {"mugs"})
     assert check_label("  our   mugs ") == "our mugs"
+    assert check_label("cafe\u0301") == "caf\u00e9"  # NFC: the same name however it was typed
+    assert check_label("\U0001f469\u200d\U0001f52c lab") == "\U0001f469\u200d\U0001f52c lab"  # a ZWJ emoji is fine
+
+
+def test_a_set_holds_at_most_max_labels_and_checks_names_in_constant_time():
+    t = TeachSet()
+    for n in range(MAX_LABELS):
+        t.add_label(f"label {n}")
+    with pytest.raises(TeachError, match=f"at most {MAX_LABELS} labels"):
+        t.add_label("one more")
+    with pytest.raises(TeachError, match="already a label"):
+        t.rename_label("label 1", "LABEL 2")
+    assert t.rename_label("label 1", "Label 1") == "Label 1"  # its own name in another case is fine
 
 
 def test_the_workers_example_bank_gives_numpys_cosines_through_adds_and_removes():
@@ -138,19 +153,49 @@ def test_export_file_round_trip_and_model_mismatch():
     assert [e.photo for e in other.examples] == [photo(0), photo(1)] and len(other.needs_embedding) == 2
 
 
+HEAD = '{"format": "snaptag-teach/1", '
+
+
 @pytest.mark.parametrize("text,message", [
     ("not json", "not JSON"), ('{"format": "other"}', "expected format"),
-    ('{"format": "snaptag-teach/1", "labels": ["a"], "examples": [{"id": "1", "label": "b", "photo": ""}]}',
-     "not among the file's labels"),
-    ('{"format": "snaptag-teach/1", "labels": ["a"], "examples": [{"id": "1", "label": "a", "photo": "%%"}]}',
-     "damaged"),
-    ('{"format": "snaptag-teach/1", "labels": ["a"], "examples": [{"id": "1", "label": "a", "photo": "AAAA"}]}',
-     "no JPEG photo"),
-    ('{"format": "snaptag-teach/1", "labels": ["a", "A"], "examples": []}', "already a label"),
+    (HEAD + '"labels": ' + "[" * 5000 + "]" * 5000 + "}", "nests deeper"),  # overflowed Pyodide's stack
+    (HEAD + '"labels": 5}', "must be lists"), (HEAD + '"labels": "xyz"}', "must be lists"),
+    (HEAD + '"labels": [], "examples": {}}', "must be lists"),
+    (HEAD + '"labels": ' + json.dumps([f"l{i}" for i in range(MAX_LABELS + 1)]) + "}", "at most 1000"),
+    (HEAD + '"labels": [], "examples": [NaN]}', "not JSON"),
 ])
-def test_a_bad_export_file_is_refused_with_a_reason(text: str, message: str):
+def test_a_file_that_is_not_ours_is_refused_whole_with_a_reason(text: str, message: str):
     with pytest.raises(TeachError, match=message):
         teach_io.load(text, "m", 3)
+    assert teach_io.nesting('{"a": ["[[[{", {"b": "\\"]]"}]}') == 3  # brackets in strings don't count
+
+
+def test_damaged_examples_and_labels_are_left_out_with_a_reason_and_the_rest_is_kept():
+    good = base64.b64encode(photo(0)).decode()
+    emb = teach_io.pack_embedding([0.5, 1.0, 2.0])
+    rows = [{"id": "ok", "label": "a", "photo": good, "embedding": emb},
+            {"id": "1", "label": "b", "photo": good},
+            {"id": "2", "label": "a", "photo": "%%"},
+            {"id": "3", "label": "a", "photo": "AAAA"},
+            {"id": 'x"]', "label": "a", "photo": good},
+            {"id": "ok", "label": "a", "photo": good},
+            {"id": "5", "label": "a", "photo": good, "embedding": teach_io.pack_embedding([float("nan")] * 3)},
+            {"id": "6", "label": "a", "photo": good, "embedding": teach_io.pack_embedding([0.0] * 3)},
+            {"id": "7", "label": "a", "photo": good, "embedding": teach_io.pack_embedding([1.0] * 4)},
+            {"id": "8", "label": ["a"], "photo": good}, "text", {"id": "9"},
+            {"id": "10", "label": "A", "photo": good}]
+    doc = {"format": "snaptag-teach/1", "model": "m", "labels": ["a", "A", "\u202eb", 7], "examples": rows}
+    parsed = teach_io.load(json.dumps(doc), "m", 3)
+    assert parsed.labels == ("a",) and [e.id for e in parsed.examples] == ["ok", "10"]
+    assert parsed.examples[0].embedding == (0.5, 1.0, 2.0) and parsed.examples[1].label == "a"
+    reasons = "\n".join(parsed.problems)
+    for expected in ("already a label", "text-direction", "must be text", "example 2: it belongs to 'b'",
+                     "example 3:", "example 4: it has no JPEG", "example 5: its id", "example 6: id ok appears twice",
+                     "example 7: its embedding holds NaN", "example 8: its embedding holds NaN",
+                     "example 9: its embedding has 4 values", "example 10: it belongs to", "example 11: not an",
+                     "example 12: it has no 'label'"):
+        assert expected in reasons, (expected, reasons)
+    assert len(parsed.problems) == 3 + 11
 
 
 def test_dataset_zip_is_a_tree_that_train_reads(tmp_path: Path):

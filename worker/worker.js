@@ -194,6 +194,10 @@ async function teachAdd({ exampleId, label, file, embedding, photo }) {
   if (embedding !== undefined && (embedding?.length !== set.bank.dim || !(photo instanceof Blob))) {
     throw new RequestError('bad_request', `an example needs a ${set.bank.dim}-d embedding and its photo`);
   }
+  if (embedding !== undefined && !(Array.prototype.every.call(embedding, Number.isFinite)
+      && Array.prototype.some.call(embedding, (v) => v !== 0))) {
+    throw new RequestError('bad_request', 'an example\'s embedding must be finite numbers, not all zero');
+  }
   if (embedding === undefined) ({ embedding, thumb: photo } = await look(file, true));
   const reply = await stored(() => set.add(exampleId, label, Float32Array.from(embedding), photo));
   return { ...reply, thumb: photo };

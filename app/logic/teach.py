@@ -12,14 +12,18 @@ this module sees (example id, cosine) pairs.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from app.logic.errors import UserError
 from app.logic.mapping import REVIEW, Decision
 
 MAX_LABEL_LENGTH = 40
+MAX_LABELS = 1000  # a set with more is refused with a message (a page shows every label)
 FORBIDDEN = set('/\\:*?"<>|')
+# Characters that make a name display as something it is not: direction overrides/isolates and marks
+BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class TeachError(UserError, ValueError):
@@ -53,16 +57,22 @@ class TeachConfig:
         return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
 
 
-def check_label(name: str, taken: Iterable[str] = ()) -> str:
-    """The cleaned label name, or a TeachError saying what is wrong with it."""
-    name = " ".join(str(name).split())
+def check_label(name: str, taken: Container[str] = ()) -> str:
+    """The cleaned label name (NFC, spaces collapsed), or a TeachError saying what is wrong with it. `taken`
+    holds the lower-cased names already in use (a set, so a check is O(1))."""
+    if not isinstance(name, str):
+        raise TeachError(f"A label name must be text, not {type(name).__name__}.")
+    name = " ".join(unicodedata.normalize("NFC", name).split())
     if not name:
         raise TeachError("A label needs a name.")
     if len(name) > MAX_LABEL_LENGTH:
         raise TeachError(f"A label name can be at most {MAX_LABEL_LENGTH} characters.")
+    if any(c in BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") for c in name):
+        raise TeachError(f"{name.encode('unicode_escape').decode()!r} can't be a label name: it holds control or "
+                         "text-direction characters.")
     if name.lower() == REVIEW or name.startswith(".") or FORBIDDEN & set(name):
         raise TeachError(f"{name!r} can't be a label name (not 'review', no leading dot, none of / \\ : * ? \" < > |).")
-    if name.lower() in {t.lower() for t in taken}:
+    if name.lower() in taken:
         raise TeachError(f"There is already a label called {name!r}.")
     return name
 
@@ -74,19 +84,25 @@ class TeachSet:
     config: TeachConfig = field(default_factory=TeachConfig)
     labels: list[str] = field(default_factory=list)
     examples: dict[str, str] = field(default_factory=dict)  # example id -> label
-    counts: dict[str, int] = field(default_factory=dict)  # label -> how many examples
+    counts: dict[str, int] = field(default_factory=dict)  # label -> how many examples (its keys: the labels)
+    lowered: set[str] = field(default_factory=set)  # the labels lower-cased: a name is taken in any case
 
     def add_label(self, name: str) -> str:
-        name = check_label(name, self.labels)
+        if len(self.labels) >= MAX_LABELS:
+            raise TeachError(f"A set can have at most {MAX_LABELS} labels; delete one first.")
+        name = check_label(name, self.lowered)
         self.labels.append(name)
         self.counts[name] = 0
+        self.lowered.add(name.lower())
         return name
 
     def rename_label(self, old: str, new: str) -> str:
         self._require(old)
-        new = check_label(new, [n for n in self.labels if n != old])
+        new = check_label(new, self.lowered - {old.lower()})
         self.labels[self.labels.index(old)] = new
         self.counts[new] = self.counts.pop(old)
+        self.lowered.discard(old.lower())
+        self.lowered.add(new.lower())
         for ex_id, label in self.examples.items():
             if label == old:
                 self.examples[ex_id] = new
@@ -97,6 +113,7 @@ class TeachSet:
         self._require(name)
         self.labels.remove(name)
         del self.counts[name]
+        self.lowered.discard(name.lower())
         gone = [ex_id for ex_id, label in self.examples.items() if label == name]
         for ex_id in gone:
             del self.examples[ex_id]
@@ -120,7 +137,7 @@ class TeachSet:
         return self.counts[label]
 
     def _require(self, label: str) -> None:
-        if label not in self.labels:
+        if label not in self.counts:
             raise TeachError(f"there is no label {label!r}")
 
     def decide(self, sims: Iterable[tuple[str, float]]) -> Decision:

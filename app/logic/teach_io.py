@@ -12,15 +12,22 @@ import base64
 import binascii
 import io
 import json
+import math
+import re
 import struct
 import zipfile
 from dataclasses import dataclass
 
 from app.logic.split_rule import assign, content_hash
-from app.logic.teach import TeachError, check_label
+from app.logic.teach import MAX_LABELS, TeachError, check_label
 
 FORMAT = "snaptag-teach/1"
 MAX_EXAMPLES = 5000
+MAX_FILE_BYTES = 200_000_000  # 5,000 examples with their photos take about 110 MB
+MAX_DEPTH = 4  # the format nests 3 deep ({ "examples": [ { ...): deeper is not ours, and could overflow a parser
+EXAMPLE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ class TeachFile:
     model: str
     labels: tuple[str, ...]
     examples: tuple[Example, ...]
+    problems: tuple[str, ...] = ()  # what was left out of the file, one line each; the rest is imported
 
     @property
     def needs_embedding(self) -> list[Example]:
@@ -50,7 +58,30 @@ def unpack_embedding(text: str) -> tuple[float, ...]:
     raw = base64.b64decode(text, validate=True)
     if len(raw) % 4:
         raise ValueError("not a float32 array")
-    return struct.unpack(f"<{len(raw) // 4}f", raw)
+    values = struct.unpack(f"<{len(raw) // 4}f", raw)
+    if not all(math.isfinite(v) for v in values) or not any(values):
+        raise ValueError("its embedding holds NaN, infinite or only zero values")
+    return values
+
+
+def check_size(n_bytes: int) -> None:
+    """Before reading a file: refuse one too large to be an export of ours."""
+    if n_bytes > MAX_FILE_BYTES:
+        raise TeachError(f"The file is too large ({n_bytes / 1e6:.0f} MB; a labels file is at most "
+                         f"{MAX_FILE_BYTES / 1e6:.0f} MB).")
+
+
+def nesting(text: str) -> int:
+    """How deep the file's arrays and objects nest (brackets inside strings don't count), without parsing it."""
+    depth = deepest = 0
+    for bracket in _BRACKET.finditer(_STRING.sub('""', text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed")
 
 
 def dump(model: str, labels: list[str], examples: list[Example]) -> str:
@@ -63,39 +94,68 @@ def dump(model: str, labels: list[str], examples: list[Example]) -> str:
 
 
 def load(text: str, model: str, dim: int) -> TeachFile:
-    """Parse and check an export file for a page running `model` (embedding size `dim`); TeachError says why not."""
+    """Parse and check an export file for a page running `model` (embedding size `dim`). A file that is not ours
+    (or too large, or too deep) is a TeachError; a damaged example or label is left out and said in `problems`."""
+    check_size(len(text))
+    if nesting(text) > MAX_DEPTH:
+        raise TeachError("This is not a snaptag labels file (it nests deeper than one could).")
     try:
-        doc = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        doc = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise TeachError(f"This is not a snaptag labels file (not JSON: {exc}).") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise TeachError(f"This is not a snaptag labels file (expected format {FORMAT!r}).")
-    labels: list[str] = []
-    for name in doc.get("labels") or []:
-        labels.append(check_label(name, labels))
-    same_model = doc.get("model") == model
-    rows = doc.get("examples") or []
+    names, rows = doc.get("labels", []), doc.get("examples", [])
+    if not isinstance(names, list) or not isinstance(rows, list):
+        raise TeachError("This labels file is damaged: 'labels' and 'examples' must be lists.")
+    if len(names) > MAX_LABELS:
+        raise TeachError(f"The file has {len(names)} labels; a set can have at most {MAX_LABELS}.")
     if len(rows) > MAX_EXAMPLES:
         raise TeachError(f"The file has {len(rows)} examples; at most {MAX_EXAMPLES} can be imported.")
+    labels: dict[str, str] = {}  # lower-cased -> as written
+    problems: list[str] = []
+    for given in names:
+        try:
+            name = check_label(given, labels)
+            labels[name.lower()] = name
+        except TeachError as err:
+            problems.append(f"label {str(given)[:60]!r}: {err}")
+    same_model = doc.get("model") == model
     examples, seen = [], set()
     for n, row in enumerate(rows, 1):
         try:
-            ex_id, label = str(row["id"]), str(row["label"])
-            photo = base64.b64decode(row["photo"], validate=True)
-            emb = unpack_embedding(row["embedding"]) if same_model and row.get("embedding") else None
-        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
-            raise TeachError(f"Example {n} in the file is damaged ({exc}); nothing was imported.") from exc
-        if label not in labels:
-            raise TeachError(f"Example {n} belongs to {label!r}, which is not among the file's labels.")
-        if not photo.startswith(b"\xff\xd8"):
-            raise TeachError(f"Example {n} in the file has no JPEG photo; nothing was imported.")
-        if emb is not None and len(emb) != dim:
-            emb = None  # another embedding size: embed the photo again
-        if ex_id in seen:
-            raise TeachError(f"Example id {ex_id} appears twice in the file.")
-        seen.add(ex_id)
-        examples.append(Example(ex_id, label, photo, emb))
-    return TeachFile(str(doc.get("model") or ""), tuple(labels), tuple(examples))
+            examples.append(_example(row, labels, seen, dim if same_model else None))
+        except KeyError as exc:
+            problems.append(f"example {n}: it has no {exc}")
+        except (TeachError, TypeError, ValueError, binascii.Error) as exc:
+            problems.append(f"example {n}: {exc}")
+    return TeachFile(str(doc.get("model") or ""), tuple(labels.values()), tuple(examples), tuple(problems))
+
+
+def _example(row, labels: dict[str, str], seen: set[str], dim: int | None) -> Example:
+    """One row of the file, checked; `dim` None: its embedding is dropped (another model's)."""
+    if not isinstance(row, dict):
+        raise TeachError("not an example record")
+    ex_id, label = row["id"], row["label"]
+    if not isinstance(ex_id, str) or not EXAMPLE_ID.fullmatch(ex_id):
+        raise TeachError("its id must be 1 to 64 letters, digits, - or _")
+    if ex_id in seen:
+        raise TeachError(f"id {ex_id} appears twice")
+    if not isinstance(label, str) or label.lower() not in labels:
+        raise TeachError(f"it belongs to {str(label)[:60]!r}, which is not among the file's labels")
+    if not isinstance(row["photo"], str):
+        raise TeachError("its photo is not base64 text")
+    photo = base64.b64decode(row["photo"], validate=True)
+    if not photo.startswith(b"\xff\xd8"):
+        raise TeachError("it has no JPEG photo")
+    emb = row.get("embedding")
+    if emb is not None and not isinstance(emb, str):
+        raise TeachError("its embedding is not base64 text")
+    values = unpack_embedding(emb) if emb else None  # checked (NaN, zeros) even when it is not kept
+    if dim is not None and values is not None and len(values) != dim:
+        raise TeachError(f"its embedding has {len(values)} values; this model's have {dim}")
+    seen.add(ex_id)
+    return Example(ex_id, labels[label.lower()], photo, values if dim is not None else None)
 
 
 def dataset_zip(examples: list[tuple[str, bytes]], root: str = "snaptag-dataset") -> bytes:

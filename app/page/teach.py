@@ -19,24 +19,18 @@ from app.logic.rules import TaughtRule
 from app.logic.teach import TeachConfig, TeachError, TeachSet
 from app.page.camera import Camera
 from app.page.cards import CardList
-from app.page.dom import element, js_object, listen
+from app.page.dom import element, js_object, listen, next_task
 from app.page.transfer import Transfer
 
 REASONS = {"unknown": " (unlike every label)", "no_examples": " (nothing taught yet)"}
 TEACH_SET = "snaptag-teach"  # the page's own label set in IndexedDB (worker/taught.js)
+CHUNK = 200  # labels or examples shown per task on restore: no long task however many there are
 
 
 def say(text: str, error: bool = False) -> None:
     node = document.getElementById("teach-message")
     node.textContent = text
     node.dataset.kind = "error" if error else "info"
-
-
-def label_el(name: str):
-    for node in document.querySelectorAll("[data-label]"):
-        if node.dataset.label == name:
-            return node
-    return None
 
 
 def new_label_el(name: str):
@@ -73,22 +67,40 @@ class TeachPanel:
         self.rule = TaughtRule(self.teach)
         self.cards = CardList("teach-results", PhotoQueue(), REASONS)
         self.thumbs: dict[str, str] = {}  # example id -> object URL of its photo
+        self.nodes: dict[str, object] = {}  # label -> its element
+        self.figs: dict[str, object] = {}  # example id -> its element
         self.active: str | None = None  # the label a paste goes to
         self.model: ModelInfo | None = None
         self.camera = Camera(self)
         self.transfer = Transfer(self)
 
+    def run(self, work) -> None:
+        """Start a user's action in the background; a failure is said on the page, never lost in the task."""
+        async def guarded() -> None:
+            try:
+                await work
+            except (TeachError, ApiError) as err:
+                say(str(getattr(err, "message", err)), error=True)
+
+        asyncio.ensure_future(guarded())
+
     async def worker(self, kind: str, payload: dict, on_progress=None):
         """A teach request to the worker (worker.js teach_*); its error reply is an ApiError."""
         return await api.in_worker(window.snaptag.client.teach(kind, js_object(payload), on_progress))
 
-    def labels_changed(self) -> None:
+    def labels_changed(self, *names: str) -> None:
+        """Show the counts of `names` (all labels when none is given)."""
         self.cards.queue.categories = list(self.teach.labels)
-        for name in self.teach.labels:
-            node = label_el(name)
+        for name in names or self.teach.labels:
+            node = self.nodes.get(name)
+            if node is None:
+                continue
             n = self.teach.count(name)
             node.dataset.examples = str(n)
             node.querySelector(".count").textContent = f"{n} example{'s' if n != 1 else ''}"
+
+    def show_label(self, name: str) -> None:
+        self.nodes[name] = new_label_el(name)
 
     def show_example(self, ex_id: str, label: str, photo) -> None:
         self.teach.add_example(ex_id, label)
@@ -102,7 +114,8 @@ class TeachPanel:
         remove.setAttribute("data-delete-example", "")
         remove.setAttribute("aria-label", "Delete this example")
         fig.append(img, remove)
-        label_el(label).querySelector(".examples").append(fig)
+        self.figs[ex_id] = fig
+        self.nodes[label].querySelector(".examples").append(fig)
 
     async def add_label(self, name: str) -> str:
         """The one way a label is made (typed, or from an import): checked, stored in order, shown."""
@@ -112,8 +125,8 @@ class TeachPanel:
         except ApiError:
             self.teach.delete_label(name)
             raise
-        new_label_el(name)
-        self.labels_changed()
+        self.show_label(name)
+        self.labels_changed(name)
         return name
 
     async def add_example(self, label: str, source=None, embedding=None, photo=None, ex_id: str = "") -> None:
@@ -123,6 +136,7 @@ class TeachPanel:
         payload |= {"file": source} if embedding is None else {"embedding": embedding, "photo": photo}
         reply = await self.worker("teach_add", payload)
         self.show_example(ex_id, label, reply.thumb)
+        self.labels_changed(label)
 
     async def add_examples(self, label: str, photos) -> int:
         photos, added = list(photos), 0
@@ -139,7 +153,6 @@ class TeachPanel:
                 say(f"{name}: {getattr(err, 'message', err)}", error=True)
             except Exception as err:  # noqa: BLE001  one bad photo must not stop the others
                 say(f"{name}: could not add it ({err})", error=True)
-        self.labels_changed()
         if added and len(photos) > 1:
             say(f"Added {added} example{'s' if added != 1 else ''} to {label}.")
         elif added:
@@ -149,12 +162,10 @@ class TeachPanel:
     async def delete_example(self, ex_id: str) -> None:
         """Remove one example everywhere (the worker and IndexedDB, then the page): O(1) in each."""
         await self.worker("teach_remove", {"ids": [ex_id]})
-        self.teach.remove_example(ex_id)
-        fig = document.querySelector(f'[data-example][data-id="{ex_id}"]')
-        if fig:
-            fig.remove()
+        label = self.teach.remove_example(ex_id)
+        self.figs.pop(ex_id).remove()
         window.URL.revokeObjectURL(self.thumbs.pop(ex_id, ""))
-        self.labels_changed()
+        self.labels_changed(label)
 
     async def create_label(self, name: str) -> None:
         try:
@@ -169,14 +180,17 @@ class TeachPanel:
         old = node.dataset.label
         try:
             new = self.teach.rename_label(old, new)
-        except TeachError as err:
+            await self.worker("teach_label", {"op": "rename", "name": old, "to": new})
+        except (TeachError, ApiError) as err:
+            if new in self.teach.counts and new != old:  # the worker refused: back to the old name
+                self.teach.rename_label(new, old)
             node.querySelector("[data-rename]").value = old
-            say(str(err), error=True)
+            say(str(getattr(err, "message", err)), error=True)
             return
-        await self.worker("teach_label", {"op": "rename", "name": old, "to": new})
         node.dataset.label = node.querySelector("[data-rename]").value = new
+        self.nodes[new] = self.nodes.pop(old)
         self.active = new if self.active == old else self.active
-        self.labels_changed()
+        self.labels_changed(new)
 
     async def delete_label(self, node) -> None:
         name = node.dataset.label
@@ -185,7 +199,8 @@ class TeachPanel:
         gone = self.teach.delete_label(name)
         for ex_id in gone:
             window.URL.revokeObjectURL(self.thumbs.pop(ex_id, ""))
-        node.remove()
+            self.figs.pop(ex_id, None)
+        self.nodes.pop(name).remove()
         self.active = None if self.active == name else self.active
         self.labels_changed()
         say(f"Label {name} and its {len(gone)} examples deleted.")
@@ -200,7 +215,7 @@ class TeachPanel:
             name = self.active if via == "paste" else None
         if not name or name not in self.teach.labels:
             return False
-        asyncio.ensure_future(self.add_examples(name, list(js_files)))
+        self.run(self.add_examples(name, list(js_files)))
         return True
 
     async def restore(self) -> None:
@@ -212,14 +227,18 @@ class TeachPanel:
             say(f"Updating {p.done + 1} of {p.total} examples for the new model…")
 
         opened = await self.worker("teach_open", {"set": TEACH_SET}, progress)
-        for name in opened.labels:
+        for n, name in enumerate(opened.labels, 1):
             try:
-                new_label_el(self.teach.add_label(str(name)))
+                self.show_label(self.teach.add_label(str(name)))
             except TeachError:
                 continue  # a name no longer allowed: its examples are left out below
-        for ex in opened.examples:
-            if str(ex.label) in self.teach.labels:
+            if n % CHUNK == 0:
+                await next_task()
+        for n, ex in enumerate(opened.examples, 1):
+            if str(ex.label) in self.nodes:
                 self.show_example(str(ex.id), str(ex.label), ex.photo)
+            if n % CHUNK == 0:
+                await next_task()
         self.labels_changed()
         window.snaptag.teachRestoreMs = (time.perf_counter() - t0) * 1000
         notes = [f"{len(self.teach.labels)} labels, {len(self.teach.examples)} examples." if self.teach.labels else
@@ -240,9 +259,9 @@ class TeachPanel:
                 other.classList.remove("active")
             node.classList.add("active")
         if target.closest("[data-delete-example]"):
-            asyncio.ensure_future(self.delete_example(target.closest("[data-example]").dataset.id))
+            self.run(self.delete_example(target.closest("[data-example]").dataset.id))
         elif target.closest("[data-delete-label]"):
-            asyncio.ensure_future(self.delete_label(node))
+            self.run(self.delete_label(node))
 
     def on_change(self, event) -> None:
         target = event.target
@@ -250,14 +269,14 @@ class TeachPanel:
         if target.matches("[data-teach-files]"):
             photos = list(target.files)
             target.value = ""
-            asyncio.ensure_future(self.add_examples(node.dataset.label, photos))
+            self.run(self.add_examples(node.dataset.label, photos))
         elif target.matches("[data-rename]"):
-            asyncio.ensure_future(self.rename_label(node, target.value))
+            self.run(self.rename_label(node, target.value))
 
     def on_add_label(self, _event=None) -> None:
         field = document.getElementById("teach-label-name")
         name, field.value = field.value, ""
-        asyncio.ensure_future(self.create_label(name))
+        self.run(self.create_label(name))
 
     async def start(self, model: ModelInfo) -> None:
         """Called once the model is loaded; the page is `ready` after this returns."""
