@@ -14,10 +14,10 @@ the image worker. JavaScript gets Python's decision, never a copy of the rule.
 """
 
 from js import CustomEvent, window
-from pyodide.ffi import JsException, create_proxy
+from pyodide.ffi import create_proxy
 
 from app.logic import intake
-from app.logic.imagesize import FIRST_BYTES, HEADER_BYTES
+from app.logic.imagesize import FIRST_BYTES, GROWTH
 from app.logic.queue import PhotoInfo
 from app.logic.result import ApiError, ModelInfo, Result, check_resize, worker_error
 from app.logic.rules import Rule, Scores
@@ -33,9 +33,9 @@ async def ready() -> ModelInfo:
     """The model's categories and rule, once it is loaded."""
     if not _model:
         try:
-            loaded = await snaptag.model
-        except JsException as err:
-            raise ApiError("load_failed", f"Model failed to load: {_js_message(err)}") from err
+            loaded = await awaited(snaptag, "model")
+        except ApiError as err:
+            raise ApiError("load_failed", f"Model failed to load: {err.message}") from err
         try:
             _model.append(ModelInfo.from_metadata(loaded.metadata.to_py()))
         except ValueError as err:
@@ -47,8 +47,15 @@ def _describe(file) -> tuple[str, str]:
     return str(getattr(file, "name", "") or ""), str(getattr(file, "type", "") or "")
 
 
-def _js_message(err: JsException) -> str:
-    return str(getattr(getattr(err, "js_error", None), "message", "") or err)
+async def awaited(target, method: str, *args, code: str = ""):
+    """The one bridge from JS's promises to Python: `target[method](*args)`'s value, or an ApiError (`code`, else
+    the JS error's code or name, and its message). The promise stays in JS (window.snaptag.settle calls the
+    method and never rejects): Pyodide could not turn some rejections (IndexedDB's QuotaExceededError) into an
+    exception, and the await hung."""
+    outcome = await snaptag.settle(target, method, *args)
+    if not outcome.ok:
+        raise ApiError(code or str(outcome.code), str(outcome.message))
+    return outcome.value
 
 
 def is_file(source) -> bool:
@@ -58,28 +65,29 @@ def is_file(source) -> bool:
 async def check(file) -> None:
     """Raise ApiError('refused', why) unless `file` may be decoded: its size and type, then what its first
     bytes say (the format, and how many pixels it would decode to). Most headers are in the first 64 KB; a JPEG
-    with long metadata before its frame header is read further."""
+    with long metadata before its frame header, or a GIF's later frames, are read further (8 times more each
+    time, up to the whole file)."""
     if not is_file(file):
         raise ApiError("bad_request", "expected a File or Blob")
     name, mime = _describe(file)
     problem = intake.check(name, int(file.size), mime)
     if not problem:
+        size = int(file.size)
         header = await read_bytes(file, FIRST_BYTES)
-        if intake.needs_more(header) and int(file.size) > FIRST_BYTES:
-            header = await read_bytes(file, HEADER_BYTES)
-        problem = intake.check_header(name, mime, header)
+        while intake.needs_more(header) and len(header) < size:
+            header = await read_bytes(file, len(header) * GROWTH)
+        problem = intake.check_header(name, mime, header, whole=len(header) >= size)
     if problem:
         raise ApiError("refused", problem)
 
 
-async def in_worker(call, file=None):
-    """Await a worker request; its error reply becomes an ApiError with the user's message."""
+async def in_worker(method: str, *args, file=None):
+    """A worker request (`snaptag.client[method](*args)`); its error reply becomes an ApiError with the user's
+    message."""
     try:
-        return await call
-    except JsException as err:
-        js_err = getattr(err, "js_error", None)
-        raise worker_error(str(getattr(js_err, "code", "") or "internal"), _js_message(err), *_describe(file)) \
-            from err
+        return await awaited(snaptag.client, method, *args)
+    except ApiError as err:
+        raise worker_error(err.code, err.message, *_describe(file)) from err
 
 
 def _announce(kind: str, source, detail: dict) -> None:
@@ -101,7 +109,7 @@ async def classify(source, rule: Rule | None = None, thumb: bool = False, embedd
         if is_file(source):
             await check(source)
         options = js_object({"thumb": bool(thumb), "embedding": bool(embedding), "teach": rule.uses_examples})
-        res = await in_worker(snaptag.client.classify(source, options), source)
+        res = await in_worker("classify", source, options, file=source)
         photo = PhotoInfo(str(res.sha256 or ""), int(res.width), int(res.height),
                           str(window.Date.new().toISOString()))
         result = Result(rule.decide(_scores(res, rule)), photo, res.thumb or None, res.embedding or None)
@@ -118,7 +126,7 @@ async def resize(file, max_side: int | None = None, quality: float | None = None
     model."""
     max_side, quality = check_resize(max_side, quality)
     await check(file)
-    res = await in_worker(snaptag.client.resize(file, max_side, quality), file)
+    res = await in_worker("resize", file, max_side, quality, file=file)
     return res.blob
 
 
@@ -150,3 +158,4 @@ async def _js_resize(file, max_side=None, quality=None):
 
 snaptag._register(js_object({"ready": _for_js(_js_ready), "classify": _for_js(_js_classify),
                              "resize": _for_js(_js_resize)}))
+

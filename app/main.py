@@ -94,9 +94,11 @@ class Page:
         listen("export-csv", "click", lambda _e: self.export("csv"))
         self.cards.queue.model_ready([c.id for c in self.model.cmap.categories])
         try:
-            self.cards.keep = await sorter.restore(self.cards, await snaptag.openResultsStore(), self.model.model_id)
-        except Exception as err:  # noqa: BLE001  no IndexedDB (a private window, say): sorting still works
-            sorter.say(f"Results can't be kept in this browser ({err}); export them before you leave.")
+            store = await api.awaited(snaptag, "openResultsStore")
+            self.cards.keep = await sorter.restore(self.cards, store, self.model.model_id)
+        except ApiError as err:  # no IndexedDB (site data blocked, say): sorting still works
+            sorter.say(f"Results can't be kept in this browser ({err.message}): nothing you sort here is kept, "
+                       "export the results before you leave.")
         sorter.wire(self.cards, self.cards.keep)
         self.cards.rule = self.model.rule
         await self.load_teach_mode()

@@ -239,18 +239,25 @@ def test_drop_and_paste_add_photos(browser, server):
 
 
 def test_a_png_bomb_is_refused_from_its_header_and_the_other_photos_go_on(browser, server, tmp_path):
-    from tests.test_imagesize import write_bomb
+    from tests.test_imagesize import gif, write_bomb
 
     bomb = write_bomb(tmp_path)  # ~64 KB that would decode to 23000 x 23000 pixels
+    lying_gif = tmp_path / "lying.gif"  # a 1 x 1 screen, a 20000² frame past the first 64 KB (decoded: 3.6 GB)
+    lying_gif.write_bytes(gif((1, 1), [(0, 0, 1, 1)] * 400 + [(0, 0, 20000, 20000)]))
     jpeg_named_heic = tmp_path / "IMG_0001.heic"
     jpeg_named_heic.write_bytes(photos("test", 1)[0][0].read_bytes())
+    long_metadata = tmp_path / "long_metadata.jpg"  # 2.6 MB of APP2 segments before the frame: was "damaged"
+    jpeg = photos("test", 1)[0][0].read_bytes()
+    long_metadata.write_bytes(jpeg[:2] + b"".join(b"\xff\xe2\xff\xff" + bytes(65533) for _ in range(40)) + jpeg[2:])
     good = [str(p) for p, _ in photos("test", 2)]
     s = open_page(browser, server.url)
     wait_ready(s.page)
-    s.page.set_input_files("#upload", [str(bomb), *good, str(jpeg_named_heic)])
-    cards = {r["name"]: r for r in wait_settled(s.page, len(good) + 2)}
+    s.page.set_input_files("#upload", [str(bomb), *good, str(jpeg_named_heic), str(lying_gif), str(long_metadata)])
+    cards = {r["name"]: r for r in wait_settled(s.page, len(good) + 4)}
     assert cards["bomb.png"]["status"] == "error"
     assert "too large to open safely: 23000 × 23000 pixels" in cards["bomb.png"]["error"]
+    assert "too large to open safely: 20000 × 20000 pixels" in cards["lying.gif"]["error"]
+    assert cards["long_metadata.jpg"]["status"] == "done", cards["long_metadata.jpg"]
     assert all(cards[Path(p).name]["status"] == "done" for p in good)
     assert cards["IMG_0001.heic"]["status"] == "done"  # judged by its bytes: a JPEG
     info = s.page.evaluate("window.snaptag.client.info().then(r => r.info)")

@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 from app.logic import teach_io
-from tests.conftest import DATA, ROOT
-from tools.browser import add_label, open_page, wait_ready
+from tests.conftest import DATA, ROOT, photos
+from tools.browser import add_examples, add_label, blocked_storage_context, open_page, wait_ready, wait_settled
 
 MODEL_ID = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())["model_id"]
 DIM = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())["outputs"]["embedding"]
@@ -98,4 +98,55 @@ def test_a_thousand_labels_import_and_come_back_after_a_reload(browser, server, 
     s.page.press("#teach-label-name", "Enter")
     s.page.wait_for_function("document.getElementById('teach-message').dataset.kind === 'error'")
     assert "at most 1000 labels" in s.page.inner_text("#teach-message")
+    s.context.close()
+
+
+def test_with_site_data_blocked_the_page_starts_sorts_and_says_nothing_is_kept(playwright, server, tmp_path):
+    """Was: Python failed to start (PyScript's loader opens IndexedDB for its package cache)."""
+    context = blocked_storage_context(playwright, tmp_path / "profile")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url)
+    assert page.evaluate("new Promise(r => { const q = indexedDB.open('snaptag-x'); q.onerror = () => r('refused'); "
+                         "q.onsuccess = () => r('opened'); })") == "refused"  # the setting took
+    wait_ready(page)
+    assert "can't be kept" in page.inner_text("#saved-status")
+    page.set_input_files("#upload", [str(p) for p, _ in photos("test", 1)])
+    cards = wait_settled(page, 3)
+    assert all(c["status"] == "done" for c in cards), cards
+    page.click("#mode-teach")
+    assert "labels can't be kept" in page.inner_text("#teach-message")
+    add_label(page, "shoes")
+    add_examples(page, "shoes", [SHOE])  # in memory, for this visit
+    assert labels(page) == {"shoes": 1}
+    assert not errors, errors
+    context.close()
+
+
+def test_when_storage_is_full_sorting_goes_on_and_says_what_was_not_kept(browser, server):
+    """Was: the QuotaExceededError never reached Python, 19 writes hung (data-saving stuck), nothing was said,
+    and later teach-mode writes hung too."""
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    usage = s.page.evaluate("navigator.storage.estimate().then(e => e.usage)")
+    cdp = s.context.new_cdp_session(s.page)
+    cdp.send("Storage.overrideQuotaForOrigin", {"origin": server.url.rstrip("/"), "quotaSize": usage + 60_000})
+    batch = [str(p) for p, _ in photos("test", 6)]
+    s.page.set_input_files("#upload", batch)
+    cards = wait_settled(s.page, len(batch))
+    assert all(c["status"] == "done" for c in cards)  # sorting goes on
+    s.page.wait_for_function("document.documentElement.dataset.saving === '0'", timeout=30_000)  # all settled
+    status = s.page.inner_text("#saved-status")
+    assert "storage is full" in status and "not kept" in status, status
+    s.page.click("#mode-teach")
+    s.page.fill("#teach-label-name", "parts")
+    s.page.press("#teach-label-name", "Enter")
+    s.page.wait_for_function("document.querySelector('[data-label=\"parts\"]') !== null || "
+                             "document.getElementById('teach-message').dataset.kind === 'error'", timeout=30_000)
+    if s.page.locator('[data-label="parts"]').count():  # a label is small: it may still fit; a photo may not
+        s.page.set_input_files('[data-label="parts"] input[data-teach-files]', batch[:3])
+        s.page.wait_for_function("document.querySelector('[data-label=\"parts\"]').dataset.examples === '3' || "
+                                 "document.getElementById('teach-message').dataset.kind === 'error'", timeout=60_000)
+    assert not s.errors, s.errors
     s.context.close()

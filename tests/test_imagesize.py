@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from app.logic import intake
-from app.logic.imagesize import HEADER_BYTES, sniff
+from app.logic.imagesize import FIRST_BYTES, sniff
 from tests.conftest import CAFE
 
 
@@ -49,15 +49,41 @@ def heif(brand: bytes, width: int, height: int) -> bytes:
     ("bmp", encoded("BMP")), ("avif", heif(b"avif", 321, 123)), ("heic", heif(b"heic", 321, 123)),
 ])
 def test_format_and_size_come_from_the_header(fmt: str, data: bytes):
-    info = sniff(data[:HEADER_BYTES])
+    info = sniff(data, whole=True)
     assert info is not None and (info.format, info.width, info.height) == (fmt, 321, 123)
+
+
+def gif(screen: tuple[int, int], frames: list[tuple[int, int, int, int]], data: int = 3) -> bytes:
+    """A GIF's block structure: a screen, then frames (left, top, width, height), each with `data` sub-blocks."""
+    out = b"GIF89a" + struct.pack("<HHBBB", *screen, 0, 0, 0)
+    for frame in frames:
+        out += b"\x21\xf9\x04\x00\x00\x00\x00\x00"  # a graphic control extension
+        out += b"\x2c" + struct.pack("<HHHHB", *frame, 0) + b"\x02" + b"".join(
+            bytes([200]) + bytes(200) for _ in range(data)) + b"\x00"
+    return out + b"\x3b"
+
+
+def test_a_gifs_size_is_its_largest_frame_however_far_it_lies():
+    """A 1 x 1 screen holding a 20000² frame passed the 50 MP check and took 3.6 GB to decode."""
+    lying = gif((1, 1), [(0, 0, 1, 1)] * 400 + [(0, 0, 20000, 20000)])
+    assert len(lying) > FIRST_BYTES
+    assert sniff(lying[:FIRST_BYTES]).pixels is None and intake.needs_more(lying[:FIRST_BYTES])  # read on
+    info = sniff(lying, whole=True)
+    assert (info.width, info.height) == (20000, 20000)
+    assert "20000 × 20000 pixels (400.0 MP" in intake.check_header("x.gif", "image/gif", lying)
+    offset = sniff(gif((100, 80), [(0, 0, 100, 80), (90, 70, 30, 40)]), whole=True)  # a frame past the edge
+    assert (offset.width, offset.height) == (120, 110)
+    cut = gif((64, 48), [(0, 0, 64, 48)])[:-20]  # no trailer: what was read is what a decoder would see
+    assert sniff(cut).pixels is None and sniff(cut, whole=True).pixels == 64 * 48
 
 
 def test_a_jpeg_frame_header_is_found_behind_large_metadata():
     photo = encoded("JPEG", (40, 30))
-    app_segments = b"".join(b"\xff\xe2" + struct.pack(">H", 65535) + bytes(65533) for _ in range(6))  # 384 KB
-    info = sniff((photo[:2] + app_segments + photo[2:])[:HEADER_BYTES])
-    assert (info.width, info.height) == (40, 30)
+    app_segments = b"".join(b"\xff\xe2" + struct.pack(">H", 65535) + bytes(65533) for _ in range(40))  # 2.6 MB
+    long = photo[:2] + app_segments + photo[2:]
+    assert sniff(long[: 1024 * 1024]).pixels is None  # was refused as damaged: the page reads on now
+    info = sniff(long, whole=True)
+    assert (info.width, info.height) == (40, 30) and intake.check_header("long.jpg", "image/jpeg", long) is None
     assert sniff(photo[:20]).pixels is None  # cut before the frame header: size unknown
     real = sorted((CAFE / "test" / "vibes").glob("*.jpg"))[0]
     assert (sniff(real.read_bytes()).width, sniff(real.read_bytes()).height) == Image.open(real).size
@@ -67,9 +93,10 @@ def test_a_jpeg_frame_header_is_found_behind_large_metadata():
 def test_a_png_bomb_is_refused_before_decoding():
     bomb = png_bomb()
     assert len(bomb) < 100_000
-    info, problem = sniff(bomb[:HEADER_BYTES]), intake.check_header("bomb.png", "image/png", bomb[:HEADER_BYTES])
+    info, problem = sniff(bomb[:FIRST_BYTES]), intake.check_header("bomb.png", "image/png", bomb[:FIRST_BYTES])
     assert (info.width, info.height) == (23000, 23000)
-    assert "too large to open safely: 23000 × 23000 pixels (529 MP; the limit is 50 MP)" in problem
+    assert "too large to open safely: 23000 × 23000 pixels (529.0 MP; the limit is 50 MP)" in problem
+    assert "(50.3 MP; the limit is 50 MP)" in intake.check_header("a.png", "image/png", encoded("PNG", (8000, 6290)))
     assert intake.check_header("ok.png", "image/png", encoded("PNG", (8000, 6000))) is None  # 48 MP passes
 
 

@@ -27,6 +27,18 @@ def launch(playwright, extra_args: tuple[str, ...] = ()):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
 
 
+def blocked_storage_context(playwright, profile: Path) -> BrowserContext:
+    """Chromium with site data blocked (its profile setting; some privacy modes do the same): IndexedDB,
+    localStorage and service workers are refused."""
+    import json
+
+    (profile / "Default").mkdir(parents=True, exist_ok=True)
+    prefs = {"profile": {"default_content_setting_values": {"cookies": 2}}}
+    (profile / "Default" / "Preferences").write_text(json.dumps(prefs))
+    return playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                         headless=True, accept_downloads=True)
+
+
 def fake_camera_args(video: Path) -> tuple[str, ...]:
     """Chromium flags that make `video` (a .y4m file) the camera and grant it without asking."""
     return ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",

@@ -2,7 +2,10 @@
 
 A small file can declare a huge image (a 64 KB PNG of 23000 x 23000 pixels decodes to 2 GB): the page checks the
 header before the browser decodes anything. Formats: JPEG, PNG, GIF, WebP, BMP, AVIF and HEIC/HEIF (these two
-share the ISO media file layout). Pure Python (struct), tested under CPython.
+share the ISO media file layout). A GIF's size is its largest frame (a 1 x 1 screen may hold a 20000² frame), so
+its frames are walked; a JPEG's frame header may sit behind megabytes of metadata. When the bytes read so far
+end before the answer, `pixels` is None and the caller reads more (`whole=True`: there is no more).
+Pure Python (struct), tested under CPython.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import struct
 from dataclasses import dataclass
 
 FIRST_BYTES = 64 * 1024  # what is read first: every format's size is here, but for a JPEG with long metadata
-HEADER_BYTES = 1024 * 1024  # then this much: enough for a JPEG's frame header behind large EXIF/ICC/XMP segments
+GROWTH = 8  # then 8 times as much each time, up to the whole file (a JPEG's metadata, a GIF's frames)
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 AVIF_BRANDS = {b"avif", b"avis"}
 
@@ -19,7 +22,7 @@ AVIF_BRANDS = {b"avif", b"avis"}
 @dataclass(frozen=True)
 class ImageInfo:
     format: str  # jpeg | png | gif | webp | bmp | avif | heic
-    width: int | None  # None when the header does not say (within HEADER_BYTES)
+    width: int | None  # None when the bytes read so far do not say
     height: int | None
 
     @property
@@ -45,6 +48,40 @@ def _jpeg(b: bytes) -> tuple[int, int] | None:
             return width, height
         i += 2 + length
     return None
+
+
+def _skip_sub_blocks(b: bytes, i: int) -> int | None:
+    """The offset after a GIF's chain of data sub-blocks starting at i; None when it runs past the bytes."""
+    while i < len(b):
+        n = b[i]
+        i += 1 + n
+        if n == 0:
+            return i
+    return None
+
+
+def _gif(b: bytes, whole: bool) -> tuple[int, int] | None:
+    """The logical screen grown to cover every frame (what a decoder may allocate); None when the bytes end
+    before the trailer and more may follow."""
+    width, height = struct.unpack("<HH", b[6:10])
+    flags, i = b[10], 13
+    if flags & 0x80:
+        i += 3 << ((flags & 7) + 1)  # global colour table
+    while i < len(b):
+        block = b[i]
+        if block == 0x21 and i + 2 <= len(b):  # an extension: label, then sub-blocks
+            end = _skip_sub_blocks(b, i + 2)
+        elif block == 0x2C and i + 10 <= len(b):  # an image: its frame, then LZW data in sub-blocks
+            left, top, w, h, fl = struct.unpack("<HHHHB", b[i + 1 : i + 10])
+            width, height = max(width, left + w), max(height, top + h)
+            start = i + 10 + ((3 << ((fl & 7) + 1)) if fl & 0x80 else 0) + 1  # local colour table, code size
+            end = _skip_sub_blocks(b, start)
+        else:  # the trailer (0x3B), or bytes a decoder stops at
+            return width, height
+        if end is None:
+            break
+        i = end
+    return (width, height) if whole else None
 
 
 def _webp(b: bytes) -> tuple[int, int] | None:
@@ -92,15 +129,16 @@ def _isobmff(b: bytes) -> tuple[int, int] | None:
     return best
 
 
-def sniff(b: bytes) -> ImageInfo | None:
-    """The image format and size from a file's first bytes; None when it is no image format we know."""
+def sniff(b: bytes, whole: bool = False) -> ImageInfo | None:
+    """The image format and size from a file's first bytes (`whole`: all of them); None when it is no image
+    format we know."""
     size: tuple[int, int] | None = None
     if b.startswith(b"\xff\xd8\xff"):
         fmt, size = "jpeg", _jpeg(b)
     elif b.startswith(b"\x89PNG\r\n\x1a\n") and len(b) >= 24:
         fmt, size = "png", struct.unpack(">II", b[16:24])
     elif b[:6] in (b"GIF87a", b"GIF89a") and len(b) >= 10:
-        fmt, size = "gif", struct.unpack("<HH", b[6:10])
+        fmt, size = "gif", _gif(b, whole) if len(b) >= 13 else None
     elif b.startswith(b"RIFF") and b[8:12] == b"WEBP":
         fmt, size = "webp", _webp(b)
     elif b.startswith(b"BM") and len(b) >= 26:

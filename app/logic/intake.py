@@ -44,16 +44,16 @@ def check(name: str, size: int, mime: str) -> str | None:
 
 
 def needs_more(header: bytes) -> bool:
-    """Whether the header read so far is a known format whose size lies further on (a JPEG behind long
-    metadata): then read more before judging it."""
+    """Whether the bytes read so far are a known format whose size lies further on (a JPEG behind long
+    metadata, a GIF's later frames): then read more before judging it."""
     info = sniff(header)
     return info is not None and info.format != "heic" and info.pixels is None
 
 
-def check_header(name: str, mime: str, header: bytes) -> str | None:
-    """None when the image may be decoded, else the message for its card. The bytes decide, not the name: a
-    JPEG called .heic is a JPEG."""
-    info = sniff(header)
+def check_header(name: str, mime: str, header: bytes, whole: bool = True) -> str | None:
+    """None when the image may be decoded, else the message for its card (`whole`: `header` is the whole file,
+    or as much as needs_more asked for). The bytes decide, not the name: a JPEG called .heic is a JPEG."""
+    info = sniff(header, whole)
     if info is None:
         return decode_failure(name, mime, "unknown signature")
     if info.format == "heic":
@@ -62,7 +62,7 @@ def check_header(name: str, mime: str, header: bytes) -> str | None:
         return f"Could not read this {info.format.upper()}'s size from its header; it may be damaged."
     if info.pixels > MAX_PIXELS:
         return (f"The image is too large to open safely: {info.width} × {info.height} pixels "
-                f"({info.pixels / 1e6:.0f} MP; the limit is {MAX_PIXELS / 1e6:.0f} MP). Scale it down and add it "
+                f"({info.pixels / 1e6:.1f} MP; the limit is {MAX_PIXELS / 1e6:.0f} MP). Scale it down and add it "
                 "again.")
     return None
 

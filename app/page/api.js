@@ -13,6 +13,7 @@
 // `snaptag:error` {file, error} after each classify. This file starts PyScript: a page should not load
 // pyscript/core.js itself.
 import { failure, SnaptagWorker } from './client.js';
+import { indexedDbWorks, installStandIn } from './memory_idb.js';
 
 const base = new URL('../../', import.meta.url); // dist/: this file is dist/app/page/api.js
 const at = (path) => new URL(path, base).href;
@@ -57,7 +58,9 @@ async function startPython(started) {
     document.body.append(script);
     document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: at('pyscript/core.css') }));
   }
+  const storage = indexedDbWorks();
   await warmUp(started);
+  if (!(await storage)) installStandIn(); // site data blocked: PyScript's own cache in memory, so Python starts
   stage('starting');
   await import(at('pyscript/core.js'));
 }
@@ -82,6 +85,17 @@ function create() {
     registered(verbs);
   };
   snaptag.python = python;
+  // Python awaits JS through this (app/api.py `awaited`): it calls target[method](...args) (or reads a promise
+  // property) and never rejects, so whatever the promise rejects with (an Error, a DOMException, null) reaches
+  // Python as data; Python never holds the raw promise.
+  snaptag.settle = (target, method, ...args) => Promise.resolve().then(() => {
+    const member = target[method];
+    return typeof member === 'function' ? member.apply(target, args) : member;
+  }).then((value) => ({ ok: true, value }), (err) => ({
+    ok: false,
+    code: typeof err?.code === 'string' ? err.code : String(err?.name ?? 'internal'),
+    message: String(err?.message ?? err),
+  }));
   const call = async (verb, ...args) => {
     const reply = await (await python)[verb](...args);
     if (!reply.ok) throw failure(reply.code, reply.message);

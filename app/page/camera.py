@@ -13,7 +13,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from js import createImageBitmap, document, navigator, window
+from js import document, navigator, window
 
 from app import api
 from app.logic.result import ApiError
@@ -66,7 +66,7 @@ class Camera:
                 await asyncio.sleep(0.05)
                 continue
             try:
-                frame = await createImageBitmap(video())
+                frame = await api.awaited(window, "createImageBitmap", video())
                 self.draw((await api.classify(frame, self.panel.rule)).decision)
             except Exception as err:  # noqa: BLE001  a dropped frame is not fatal; say why and go on
                 self.panel.say(f"Camera: {err.message if isinstance(err, ApiError) else err}", error=True)
@@ -79,12 +79,13 @@ class Camera:
             return
         try:
             constraints = js_object({"video": js_object({"width": 640, "height": 480}), "audio": False})
-            self.stream = await navigator.mediaDevices.getUserMedia(constraints)
-        except Exception as err:  # noqa: BLE001  denied, or no camera
-            say(f"The camera could not start: {getattr(getattr(err, 'js_error', None), 'message', err)}", error=True)
+            self.stream = await api.awaited(navigator.mediaDevices, "getUserMedia", constraints)
+            video().srcObject = self.stream
+            await api.awaited(video(), "play")
+        except ApiError as err:  # denied, or no camera
+            self.stop()
+            say(f"The camera could not start: {err.message}", error=True)
             return
-        video().srcObject = self.stream
-        await video().play()
         document.getElementById("camera-toggle").textContent = "Stop camera"
         document.documentElement.dataset.camera = "on"
         asyncio.ensure_future(self.predict_loop())
@@ -103,7 +104,10 @@ class Camera:
         """Add frames to `label` while its capture button is held; then say how many."""
         added = 0
         while label in self.capturing and self.stream is not None:
-            frame = await createImageBitmap(video())
+            try:
+                frame = await api.awaited(window, "createImageBitmap", video())
+            except ApiError:
+                break  # the camera stopped
             added += await self.panel.add_examples(label, [frame])
             await asyncio.sleep(BURST_INTERVAL_S)
         self.panel.say(f"Added {added} frame{'s' if added != 1 else ''} to {label}.")

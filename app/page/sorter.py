@@ -7,9 +7,11 @@ import asyncio
 
 from js import Date, document, window
 
+from app.api import awaited
 from app.logic import saved
 from app.logic.mapping import REVIEW, ClassMap
 from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueue
+from app.logic.result import ApiError
 from app.page.cards import CardList
 from app.page.dom import element, js_object, listen
 
@@ -18,39 +20,53 @@ def say(text: str) -> None:
     document.getElementById("saved-status").textContent = text
 
 
+def not_kept(err: ApiError) -> str:
+    """Why results are not kept, from the store's error."""
+    if err.code == "QuotaExceededError":
+        return "storage is full"
+    return f"storage failed ({err.message})"
+
+
 class Keeper:
-    """Saves each result (and its override and thumbnail) as it changes; forgets removed ones."""
+    """Saves each result (and its override and thumbnail) as it changes; forgets removed ones. A write that fails
+    (storage full, say) is said in #saved-status with how many results were not kept; sorting goes on."""
 
     def __init__(self, store, model_id: str) -> None:
         self.store, self.model_id = store, model_id
         self.added: dict[int, float] = {}  # item id -> when it was first kept (keeps the order across reloads)
-        self.failed = False
+        self.unsaved: set[int] = set()  # items whose last write failed
 
     def save(self, item: Item, thumb) -> None:
         added = self.added.setdefault(item.id, float(Date.now()))
         record = saved.to_record(item, self.model_id, added)
-        self._write(self.store.put(js_object({**record, "thumb": thumb})))
+        self._write("put", js_object({**record, "thumb": thumb}), item_id=item.id)
 
     def forget(self, item: Item) -> None:
         self.added.pop(item.id, None)
-        self._write(self.store.delete(item.photo.digest))
+        self.unsaved.discard(item.id)
+        self._write("delete", item.photo.digest)
 
     def clear(self) -> None:
         self.added.clear()
-        self._write(self.store.clear())
+        self.unsaved.clear()
+        self._write("clear")
 
-    def _write(self, promise) -> None:
-        """Writes commit in the order made; <html data-saving> counts those not yet committed."""
+    def _write(self, method: str, *args, item_id: int | None = None) -> None:
+        """store[method](*args); writes commit in the order made; <html data-saving> counts those not yet settled."""
         root = document.documentElement
         root.dataset.saving = str(int(root.getAttribute("data-saving") or 0) + 1)
 
         async def wait() -> None:
             try:
-                await promise
-            except Exception as err:  # noqa: BLE001  a full disk must not stop sorting; say it once
-                if not self.failed:
-                    self.failed = True
-                    say(f"Results can't be kept in this browser ({err}); export them before you leave.")
+                await awaited(self.store, method, *args)
+                if item_id is not None:
+                    self.unsaved.discard(item_id)
+            except ApiError as err:  # a full disk must not stop sorting: say it, and what was not kept
+                if item_id is not None:
+                    self.unsaved.add(item_id)
+                n = len(self.unsaved)
+                say(f"Results can't be kept: {not_kept(err)}. {n} result{'s were' if n != 1 else ' was'} not kept; "
+                    "export them before you leave." if n else f"Results can't be kept: {not_kept(err)}.")
             finally:
                 root.dataset.saving = str(int(root.getAttribute("data-saving")) - 1)
 
@@ -114,7 +130,7 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
 async def restore(cards: CardList, store, model_id: str) -> Keeper:
     """Bring back the results kept from earlier visits, oldest first (newest card on top)."""
     keeper = Keeper(store, model_id)
-    records = await store.all()
+    records = await awaited(store, "all")
     shown = other = 0
     for record in records:
         rec = record.to_py()  # the thumbnail Blob stays a JS object

@@ -86,7 +86,7 @@ class TeachPanel:
 
     async def worker(self, kind: str, payload: dict, on_progress=None):
         """A teach request to the worker (worker.js teach_*); its error reply is an ApiError."""
-        return await api.in_worker(window.snaptag.client.teach(kind, js_object(payload), on_progress))
+        return await api.in_worker("teach", kind, js_object(payload), on_progress)
 
     def labels_changed(self, *names: str) -> None:
         """Show the counts of `names` (all labels when none is given)."""
