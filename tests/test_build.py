@@ -132,3 +132,49 @@ def test_train_names_a_missing_data_or_pool_folder(tmp_path):
                           (["--data", str(tmp_path), "--pool", str(tmp_path / "pool")], "--pool")):
         proc = subprocess.run([sys.executable, "build.py", "train", *args], cwd=ROOT, capture_output=True, text=True)
         assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def raw_request(server, data: bytes) -> bytes:
+    """Send raw bytes to `server` and read its whole answer."""
+    import socket
+
+    with socket.create_connection(server.server_address[:2], timeout=10) as conn:
+        conn.sendall(data)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_serve_answers_bad_requests_with_a_400_and_lists_no_directories(dist):
+    from tools.serve import MAX_THREADS, TIMEOUT_S, serving
+
+    with serving(dist) as server:
+        bad_length = (b"POST /examples/upload-form/upload HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n"
+                      b"Connection: close\r\n\r\n")
+        assert raw_request(server, bad_length).startswith(b"HTTP/1.0 400")  # was: a traceback, no answer
+        assert raw_request(server, b"GET /index.html%00.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                           ).startswith(b"HTTP/1.0 400")
+        assert b"400 - Bad request syntax" in raw_request(server, b"GARBAGE\r\n\r\n")  # HTTP/0.9-style reply
+        listing = raw_request(server, b"GET /worker/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert listing.startswith(b"HTTP/1.0 404") and b"worker.js" not in listing
+        page = raw_request(server, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert page.startswith(b"HTTP/1.0 200") and b"snaptag" in page  # index.html, not a listing
+        assert server.RequestHandlerClass.func.timeout == TIMEOUT_S and server.slots._initial_value == MAX_THREADS
+
+
+def test_serve_warns_when_it_listens_beyond_this_machine(dist):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "build.py", "serve", "--host", "0.0.0.0", "--port", "0"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        while not lines or "on your network" not in lines[-1]:  # the last line it prints before serving
+            lines.append(proc.stdout.readline())
+            assert lines[-1], lines  # it stopped early
+    finally:
+        proc.kill()
+        proc.wait()
+    assert any("warning: --host 0.0.0.0" in line and "reachable from other machines" in line for line in lines), lines

@@ -12,6 +12,7 @@ import json
 import socket
 import sys
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,8 @@ TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/ja
 
 EXAMPLE_UPLOAD = "examples/upload-form/upload"  # the example form's test endpoint (no real server is part of snaptag)
 MAX_UPLOAD = 50_000_000
+MAX_THREADS = 32  # connections served at once; more wait in the listen queue
+TIMEOUT_S = 30  # a connection idle this long (a slow or stuck client) is closed
 
 
 def text(part) -> str:
@@ -61,16 +64,40 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     prefix = "/"
     extra_headers: dict[str, str] = {"Cache-Control": "no-cache", "Content-Security-Policy": CSP}
 
+    timeout = TIMEOUT_S
+
     def translate_path(self, path: str) -> str:
         if not path.startswith(self.prefix):
             return str(Path(self.directory) / "__outside_prefix__")
         return super().translate_path("/" + path[len(self.prefix):])
 
+    def list_directory(self, path):
+        self.send_error(404, "no directory listings")
+
+    def bad_path(self) -> bool:
+        """A path with a NUL byte (raw or %00) can name no file: a 400, not a traceback."""
+        if "\x00" in urllib.parse.unquote(self.path):
+            self.send_error(400, "bad path")
+            return True
+        return False
+
+    def do_GET(self) -> None:  # noqa: N802
+        if not self.bad_path():
+            super().do_GET()
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        if not self.bad_path():
+            super().do_HEAD()
+
     def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
         if self.path != self.prefix + EXAMPLE_UPLOAD:
             self.send_error(405, "snaptag is a static site: only the example form's test endpoint takes a POST")
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.send_error(400, "Content-Length is not a number")
+            return
         if not 0 < length <= MAX_UPLOAD:
             self.send_error(413, f"an upload must be 1 byte to {MAX_UPLOAD // 1_000_000} MB")
             return
@@ -98,6 +125,21 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 class Server(http.server.ThreadingHTTPServer):
     uploads: list[dict]  # what the example form posted, newest last
+    slots = threading.BoundedSemaphore(MAX_THREADS)  # replaced per server in make_server
+
+    def process_request(self, request, client_address) -> None:
+        self.slots.acquire()  # at most MAX_THREADS at once: the accept loop waits, the OS queues the rest
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a browser that hung up mid-transfer is normal
@@ -123,7 +165,7 @@ def make_server(dist: Path, port: int = 8000, prefix: str = "/", host: str = "12
             raise ServeError(f"--host {host}: not an address of this machine ({exc.strerror or exc})") from exc
         raise
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    server.prefix, server.uploads = prefix, []
+    server.prefix, server.uploads, server.slots = prefix, [], threading.BoundedSemaphore(MAX_THREADS)
     server.url = f"http://{shown}:{server.server_address[1]}{prefix}"
     return server
 
@@ -143,6 +185,9 @@ def serve(dist: Path, port: int = 8000, prefix: str = "/", host: str = "127.0.0.
     print(f"snaptag is served at {server.url}  (Ctrl+C stops)", flush=True)
     print(f"host API examples: {server.url}examples/upload-form/ (posts to a test endpoint of this server), "
           f"{server.url}examples/python-host/", flush=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: --host {host} makes this development server reachable from other machines; it is "
+              "not hardened for the internet (use a static host for that, docs/deploy.md)", flush=True)
     if host in ("0.0.0.0", ""):
         lan = lan_address() or "<this machine's address>"
         print(f"on your network: http://{lan}:{server.server_address[1]}{server.prefix}  (over plain http "
