@@ -150,3 +150,32 @@ def test_when_storage_is_full_sorting_goes_on_and_says_what_was_not_kept(browser
                                  "document.getElementById('teach-message').dataset.kind === 'error'", timeout=60_000)
     assert not s.errors, s.errors
     s.context.close()
+
+
+def test_the_upload_form_survives_two_worker_deaths_and_says_what_it_did_not_send(browser, server, tmp_path):
+    """Was: 8 of 10 photos blamed ("stopped the image worker twice… may be damaged"), 2 sent, "Sent 2 photos"."""
+    s = open_page(browser, server.url + "examples/upload-form/")
+    page = s.page
+    page.wait_for_function("window.snaptag && window.snaptag.client", timeout=30_000)
+    page.evaluate("window.snaptag.ready")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a photo")
+    shots = [str(p) for p, _ in photos("test", 4)[:10]]
+    page.set_input_files("#photos", [*shots, str(notes)])
+    client = "window.snaptag.client"
+    for n in (1, 2):  # the worker dies, and dies again right after it came back
+        page.wait_for_function(f"{client}.restarts === {n - 1} && !{client}.restarting && {client}.pending.size > 0",
+                               timeout=60_000)
+        page.evaluate(f"{client}.worker.terminate()")
+        page.wait_for_function(f"{client}.restarts === {n}", timeout=60_000)
+    page.wait_for_function("[...document.querySelectorAll('[data-photo]')].every(e => e.dataset.status !== 'sorting')",
+                           timeout=120_000)
+    states = page.evaluate("Object.fromEntries([...document.querySelectorAll('[data-photo]')]"
+                           ".map(e => [e.dataset.name, e.dataset.status]))")
+    assert states.pop("notes.txt") == "error" and set(states.values()) == {"done"}, states
+    page.fill("#cafe-name", "Café")
+    page.click("#submit")
+    page.wait_for_function("document.getElementById('cafe-form').dataset.sent", timeout=30_000)
+    said = page.inner_text("#form-status")
+    assert f"Sent {len(shots)} photos" in said and "Not sent: notes.txt (Not an image" in said, said
+    s.context.close()

@@ -68,7 +68,7 @@ export class SnaptagWorker {
 
   #request(type, payload, transfer = [], onProgress = null, internal = false) {
     return new Promise((resolve, reject) => {
-      this.#send({ type, payload, transfer, onProgress, resolve, reject, internal, attempts: 0 });
+      this.#send({ type, payload, transfer, onProgress, resolve, reject, internal, attempts: 0, alone: 0 });
     });
   }
 
@@ -142,11 +142,27 @@ export class SnaptagWorker {
       reloadError = err;
     }
     this.restarting = null;
+    // A request is blamed (worker_died) only after the worker died twice while it was the only one in flight:
+    // requests that were in flight together go again one at a time, so the next death names its photo.
+    if (orphans.length === 1) orphans[0].alone += 1;
+    const again = [];
     for (const e of [...orphans, ...this.waiting.splice(0)]) {
       if (reloadError) e.reject(failure('load_failed', `the image worker could not restart: ${reloadError.message}`));
-      else if (e.attempts >= 2 || e.transfer.length) {
+      else if (e.alone >= 2 || e.transfer.length) {
         e.reject(failure('worker_died', `the image worker stopped while working on this (${reason})`));
-      } else this.#send(e);
+      } else if (orphans.includes(e)) again.push(e);
+      else this.#send(e);
     }
+    this.#oneAtATime(again);
+  }
+
+  #oneAtATime(entries) {
+    const e = entries.shift();
+    if (!e) return;
+    const [resolve, reject] = [e.resolve, e.reject];
+    const next = () => this.#oneAtATime(entries);
+    Object.assign(e, { resolve: (v) => (resolve(v), next()), reject: (err) => (reject(err), next()) });
+    if (entries.length) this.#send(e);
+    else this.#send(Object.assign(e, { resolve, reject }));
   }
 }

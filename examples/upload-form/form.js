@@ -76,8 +76,12 @@ form.addEventListener('submit', async (event) => {
   const data = new FormData();
   data.append('name', document.getElementById('cafe-name').value);
   let sent = 0;
+  const left = []; // photos not sent, with why (their cards say it too)
   for (const p of photos) {
-    if (p.li.dataset.status !== 'done') continue; // not a photo it could read: the card says why
+    if (p.li.dataset.status !== 'done') {
+      left.push(`${p.file.name} (${p.li.dataset.error})`);
+      continue;
+    }
     const name = p.file.name.replace(/\.[^.]*$/, '') + '.jpg';
     data.append('photo', new File([await p.resized], name, { type: 'image/jpeg' }));
     data.append('category', p.badge.value);
@@ -88,7 +92,8 @@ form.addEventListener('submit', async (event) => {
     const res = await fetch(form.action, { method: 'POST', body: data });
     if (!res.ok) throw new Error(`the server answered HTTP ${res.status}`);
     const reply = await res.json();
-    status.textContent = `Sent ${reply.photos.length} photos of ${reply.name}.`;
+    status.textContent = `Sent ${reply.photos.length} photos of ${reply.name}.`
+      + (left.length ? ` Not sent: ${left.join('; ')}.` : '');
     form.dataset.sent = JSON.stringify(reply);
   } catch (err) {
     status.textContent = `Upload failed: ${err.message}`;
