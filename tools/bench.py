@@ -14,6 +14,7 @@ from PIL import Image
 from app.logic.errors import UserError
 from tools.bench_teach import CLOTHING, bench_teach
 from tools.browser import fake_camera_args, launch, open_page, wait_ready, write_y4m
+from tools.scale import filter_and_group, seed_labels, seed_results
 from tools.serve import serving
 from tools.site import build_site
 
@@ -46,8 +47,37 @@ PROBES = """() => {
 START_TASKS = """window.__startTasks = [];
 new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__startTasks.push([e.startTime, e.duration])))
     .observe({type: 'longtask', buffered: true});"""
+LONGEST_START_TASK = "Math.max(0, ...window.__startTasks.map(([, d]) => d))"
 LONGEST_BEFORE_READY = ("Math.max(0, ...window.__startTasks.filter(([t]) => t < window.snaptag.readyAt)"
                         ".map(([, d]) => d))")
+
+
+def bench_scale(browser, url: str, meta: dict) -> dict:
+    """2,000 saved results: reload until shown, then filter and group (longest main-thread task of each step);
+    1,000 labels with 5,000 examples: teach mode's restore after a reload. Each in a fresh browser context."""
+    categories = [c["id"] for c in meta["classes"] if c.get("in_scope", True)]
+    out = {}
+    for kind in ("results", "labels"):
+        s = open_page(browser, url)
+        wait_ready(s.page)
+        if kind == "results":
+            seed_results(s.page, 2000, meta["model_id"], categories)
+        else:
+            seed_labels(s.page, 1000, 5000, int(meta["outputs"]["embedding"]), meta["model_id"])
+        s.page.add_init_script(START_TASKS)
+        s.page.reload()
+        wait_ready(s.page, timeout=300_000)
+        if kind == "results":
+            s.page.wait_for_function("document.querySelectorAll('#results [data-result]').length === 2000",
+                                     timeout=120_000)
+            s.page.wait_for_timeout(500)
+            out["results_2000_reload_longest_task_ms"] = s.page.evaluate(LONGEST_START_TASK)
+            out["results_2000_filter_group_tasks_ms"] = filter_and_group(s.page, categories[0])["tasks_ms"]
+        else:
+            out["labels_1000_examples_5000_restore_ms"] = s.page.evaluate("window.snaptag.teachRestoreMs")
+            out["labels_1000_examples_5000_longest_task_ms"] = s.page.evaluate(LONGEST_START_TASK)
+        s.context.close()
+    return out
 
 
 class BenchError(UserError, RuntimeError):
@@ -159,6 +189,7 @@ def _bench(dist: Path, out: Path, tmp: Path) -> dict:
         total_ms = upload_and_time(s.page, photos(50))
         result["batch50_photos_per_s"] = 50 / (total_ms / 1000)
         result["teach"] = bench_teach(s.page, PROBES)
+        result["scale"] = bench_scale(browser, server.url, meta)
         s.context.close()
         browser.close()
     result = json.loads(json.dumps(result), parse_float=lambda v: round(float(v), 2))

@@ -7,6 +7,15 @@ import { openDb, result, write } from './idb.js';
 
 const DB_VERSION = 1;
 
+// Another tab of this site may have changed the set since this one read it: a write that would hide or orphan
+// data is refused inside its transaction (worker.js answers code 'conflict').
+export class Conflict extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'Conflict';
+  }
+}
+
 export class TeachDb {
   constructor(db) {
     this.db = db;
@@ -34,8 +43,17 @@ export class TeachDb {
     return write(this.db, stores, change);
   }
 
-  putLabel(name, order) {
-    return this.#write(['labels'], (tx) => tx.objectStore('labels').put({ name, order }));
+  /** A new label, unless one of the same name in another case exists (made in another tab, say). */
+  async putLabel(name, order) {
+    let taken = null;
+    await this.#write(['labels'], (tx) => {
+      const labels = tx.objectStore('labels');
+      labels.getAllKeys().onsuccess = (e) => {
+        taken = e.target.result.find((k) => k !== name && k.toLowerCase() === name.toLowerCase()) ?? null;
+        if (taken === null) labels.put({ name, order });
+      };
+    });
+    if (taken !== null) throw new Conflict(`there is already a label called ${JSON.stringify(taken)} (made in another tab?)`);
   }
 
   /** Rename a label and move its examples, in one transaction. */
@@ -69,8 +87,20 @@ export class TeachDb {
     });
   }
 
-  putExamples(examples) {
-    return this.#write(['examples'], (tx) => examples.forEach((ex) => tx.objectStore('examples').put(ex)));
+  /** Examples, each only if its label still exists (another tab may have deleted it). */
+  async putExamples(examples) {
+    const missing = new Set();
+    await this.#write(['labels', 'examples'], (tx) => {
+      for (const ex of examples) {
+        tx.objectStore('labels').getKey(ex.label).onsuccess = (e) => {
+          if (e.target.result === undefined) missing.add(ex.label);
+          else tx.objectStore('examples').put(ex);
+        };
+      }
+    });
+    if (missing.size) {
+      throw new Conflict(`the label ${JSON.stringify([...missing][0])} no longer exists (deleted in another tab?)`);
+    }
   }
 
   deleteExamples(ids) {

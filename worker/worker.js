@@ -17,7 +17,8 @@
 //   teach_dump {}                             -> teach {labels, examples: [{id, label, photo, embedding}]}
 //   info     {}                               -> info {info}
 //   ping {} (no id) -> pong {} : the client's watchdog
-//   error reply: {id, type: 'error', code: 'decode'|'not_loaded'|'bad_request'|'load_failed'|'storage'|'internal',
+//   error reply: {id, type: 'error', code: 'decode'|'not_loaded'|'bad_request'|'load_failed'|'storage'|'conflict'|
+//                 'internal',
 //                 message}
 import '../vendor/tfjs/tf-core.min.js';
 import '../vendor/tfjs/tf-backend-wasm.min.js';
@@ -164,6 +165,7 @@ async function stored(change) {
     await change();
   } catch (err) {
     if (err instanceof RequestError) throw err;
+    if (err?.name === 'Conflict') throw new RequestError('conflict', err.message);
     throw new RequestError('storage', `could not be kept in this browser: ${err?.message || err}`);
   }
   return { count: taught.bank.size };

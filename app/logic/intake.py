@@ -80,4 +80,8 @@ def worker_failure(code: str, detail: str, name: str = "", mime: str = "") -> st
     if code == "worker_died":
         return ("This photo stopped the image worker twice, so it was skipped: it may be damaged, or too large "
                 "for this device.")
+    if code == "conflict":
+        return detail[:1].upper() + detail[1:] + "."
+    if code == "storage":
+        return f"This browser could not keep it: {detail}."
     return f"Could not classify this photo: {detail}"

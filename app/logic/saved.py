@@ -33,7 +33,7 @@ def restore(queue: PhotoQueue, record: dict, model_id: str) -> Item | None:
             return None
         top = tuple((str(cid), float(p)) for cid, p in record["top"])
         decision = Decision(str(record["category"]), top, str(record.get("reason") or ""))
-        override = record.get("override")
+        override = record.get("override") or None  # JS null (pyodide.ffi.jsnull) is no override either
         allowed = set(queue.categories or ()) | {REVIEW}
         if decision.category not in allowed or (override is not None and override not in allowed):
             return None

@@ -87,6 +87,11 @@ class TeachSet:
     counts: dict[str, int] = field(default_factory=dict)  # label -> how many examples (its keys: the labels)
     lowered: set[str] = field(default_factory=set)  # the labels lower-cased: a name is taken in any case
 
+    def clear(self) -> None:
+        """Forget every label and example (before reading the set again)."""
+        for part in (self.labels, self.examples, self.counts, self.lowered):
+            part.clear()
+
     def add_label(self, name: str) -> str:
         if len(self.labels) >= MAX_LABELS:
             raise TeachError(f"A set can have at most {MAX_LABELS} labels; delete one first.")

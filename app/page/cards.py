@@ -3,8 +3,9 @@
 Each card follows the automation contract (README): [data-result] with data-id, data-name, data-status and,
 when done, data-category, data-top, data-prob, data-overridden (data-duplicate-of for a photo already added);
 data-error on error. Each card has a remove button ([data-remove]) and, on a failed photo whose file is still
-here, a retry button ([data-retry]). `filter` shows one count's cards; `grouped` puts cards in a section per
-category. Photos are classified through app/api.py's one classify path under the mode's rule (app/logic/rules.py),
+here, a retry button ([data-retry]). `set_filter` shows one count's cards (a stylesheet rule on data-bucket:
+no card is touched, however many there are); `grouped` puts cards in a section per category. Photos are
+classified through app/api.py's one classify path under the mode's rule (app/logic/rules.py),
 which also names the categories; how a review is explained comes from the mode; `keep` (optional) is told of
 every result, change and removal (the sorter saves them).
 """
@@ -13,7 +14,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from js import URL, document
+from js import CSS, URL, CSSStyleSheet, document, window
+from pyodide.ffi import to_js
 
 from app import api
 from app.logic.mapping import REVIEW, Decision
@@ -48,6 +50,9 @@ class CardList:
         self.thumbs: dict = {}  # item id -> its thumbnail Blob
         self.filter: str | None = None  # a count key: only its cards are shown
         self.grouped = False
+        self.nodes: dict[int, object] = {}  # item id -> its card
+        self.sheet = CSSStyleSheet.new()  # the filter's one rule (CSSOM: allowed by the page's strict CSP)
+        document.adoptedStyleSheets = [*document.adoptedStyleSheets, self.sheet]
         listen(self.container, "click", self._click)
         listen(self.container, "change", self._override)  # every card's category menu
 
@@ -68,7 +73,14 @@ class CardList:
             asyncio.ensure_future(self.process(item))
 
     def card_of(self, item: Item):
-        return self.container.querySelector(f'[data-result][data-id="{item.id}"]')
+        return self.nodes[item.id]
+
+    def set_filter(self, key: str | None) -> None:
+        """Show only the cards of count `key` (None: all)."""
+        self.filter = key
+        self.container.dataset.filter = key or ""
+        sel = f"#{self.container.id} [data-result]:not([data-bucket={CSS.escape(key)}])" if key else ""
+        self.sheet.replaceSync(f"{sel} {{ display: none; }}" if key else "")
 
     def add(self, item: Item, thumb=None) -> None:
         card = element("article", "card")
@@ -84,6 +96,7 @@ class CardList:
         retry.setAttribute("data-retry", "")
         card.append(remove, element("div", "thumb"), element("div", "name", item.name), element("div", "verdict"),
                     element("ol", "top"), retry)
+        self.nodes[item.id] = card
         self.container.prepend(card)
         if thumb:
             self.show_thumb(item, thumb)
@@ -99,7 +112,7 @@ class CardList:
     def render(self, item: Item) -> None:
         card = self.card_of(item)
         card.dataset.status = item.status
-        card.hidden = self.filter is not None and self.filter != count_key(item)
+        card.dataset.bucket = count_key(item)
         card.querySelector("[data-retry]").hidden = not (item.status == ERROR and item.id in self.files)
         self._place(card, item)
         verdict = card.querySelector(".verdict")
@@ -156,17 +169,12 @@ class CardList:
         return section
 
     def regroup(self) -> None:
-        """Lay every card out again (after `grouped` or `filter` changed)."""
-        items = sorted(self.queue.items.values(), key=lambda i: -i.id)
-        cards = [self.card_of(item) for item in items]
-        self.container.replaceChildren(*cards)
-        for key in [*(self.queue.categories or []), REVIEW, PENDING, ERROR] if self.grouped else []:
-            self._section(key)
-        for item in items:
-            self.render(item)
-        for section in list(self.container.querySelectorAll("[data-group]")):
-            if not section.querySelector("[data-result]"):
-                section.remove()
+        """Lay every card out again, newest first, grouped or not (after `grouped` changed): app/page/layout.js
+        moves them in one call; none is rebuilt."""
+        ids = [str(item.id) for item in sorted(self.queue.items.values(), key=lambda i: -i.id)]
+        keys = [*(self.queue.categories or []), REVIEW, PENDING, ERROR]
+        groups = [[key, BUCKET_TITLES.get(key) or self.name(key)] for key in keys] if self.grouped else None
+        window.snaptag.layOut(self.container, to_js(ids), to_js(groups))
 
     def _select(self, item: Item):
         select = element("select", "override")
@@ -202,12 +210,13 @@ class CardList:
             self.remove(item)
         self.on_change()
 
-    def remove(self, item: Item) -> None:
+    def remove(self, item: Item, forget: bool = True) -> None:
+        """Take a card off; `forget`: and out of the kept results (False: another tab already did)."""
         promoted = self.queue.remove(item.id)
-        self.card_of(item).remove()
+        self.nodes.pop(item.id).remove()
         self.files.pop(item.id, None)
         self.thumbs.pop(item.id, None)
-        if self.keep and item.duplicate_of is None and item.status == DONE:
+        if forget and self.keep and item.duplicate_of is None and item.status == DONE:
             self.keep.forget(item)
         if promoted:
             self.render(promoted)
@@ -215,8 +224,9 @@ class CardList:
                 self.keep.save(promoted, self.thumbs.get(promoted.id))
 
     def clear(self) -> None:
-        for item in list(self.queue.items.values()):
-            self.card_of(item).remove()
+        for card in self.nodes.values():
+            card.remove()
+        self.nodes.clear()
         self.queue.clear()
         self.files.clear()
         self.thumbs.clear()

@@ -13,7 +13,10 @@ from app.logic.mapping import REVIEW, ClassMap
 from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueue
 from app.logic.result import ApiError
 from app.page.cards import CardList
-from app.page.dom import element, js_object, listen
+from app.page.dom import element, js_object, listen, next_task
+from app.page.tabs import tabs
+
+RESTORE_CHUNK = 100  # results shown per task on a reload
 
 
 def say(text: str) -> None:
@@ -45,11 +48,13 @@ class Keeper:
         self.added.pop(item.id, None)
         self.unsaved.discard(item.id)
         self._write("delete", item.photo.digest)
+        tabs.tell("results", op="delete", id=item.photo.digest)
 
     def clear(self) -> None:
         self.added.clear()
         self.unsaved.clear()
         self._write("clear")
+        tabs.tell("results", op="clear")
 
     def _write(self, method: str, *args, item_id: int | None = None) -> None:
         """store[method](*args); writes commit in the order made; <html data-saving> counts those not yet settled."""
@@ -104,11 +109,9 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
         if not button:
             return
         key = str(button.dataset.filter)
-        cards.filter = None if cards.filter == key else key
+        cards.set_filter(None if cards.filter == key else key)
         for node in document.querySelectorAll("[data-filter]"):
             node.setAttribute("aria-pressed", "true" if node.dataset.filter == cards.filter else "false")
-        cards.container.dataset.filter = cards.filter or ""
-        cards.regroup()
 
     def on_group(event) -> None:
         cards.grouped = bool(event.target.checked)
@@ -122,6 +125,20 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
                 keeper.clear()
             cards.on_change()
 
+    def changed_elsewhere(message: dict) -> None:
+        """Another tab removed results from this browser: take them off this page too (not written again)."""
+        if message.get("op") == "clear":
+            cards.clear()
+            if keeper:
+                keeper.added.clear()
+            say("All results were removed in another tab.")
+        elif message.get("op") == "delete":
+            for item in list(cards.queue.items.values()):
+                if item.photo is not None and item.photo.digest == message.get("id") and item.duplicate_of is None:
+                    cards.remove(item, forget=False)
+        cards.on_change()
+
+    tabs.on("results", changed_elsewhere)
     listen("counts", "click", on_filter)
     listen("group-by-category", "change", on_group)
     listen("clear-all", "click", on_clear)
@@ -132,7 +149,9 @@ async def restore(cards: CardList, store, model_id: str) -> Keeper:
     keeper = Keeper(store, model_id)
     records = await awaited(store, "all")
     shown = other = 0
-    for record in records:
+    for n, record in enumerate(records, 1):
+        if n % RESTORE_CHUNK == 0:
+            await next_task()  # thousands of results: no long task
         rec = record.to_py()  # the thumbnail Blob stays a JS object
         item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k != "thumb"}, model_id)
         if item is None:

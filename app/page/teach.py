@@ -10,7 +10,8 @@ import asyncio
 import time
 import uuid
 
-from js import document, window
+from js import CSS, document, window
+from pyodide.ffi import to_js
 
 from app import api
 from app.logic.queue import PhotoQueue
@@ -19,44 +20,21 @@ from app.logic.rules import TaughtRule
 from app.logic.teach import TeachConfig, TeachError, TeachSet
 from app.page.camera import Camera
 from app.page.cards import CardList
-from app.page.dom import element, js_object, listen, next_task
+from app.page.dom import js_object, listen, next_task
+from app.page.tabs import tabs
 from app.page.transfer import Transfer
 
 REASONS = {"unknown": " (unlike every label)", "no_examples": " (nothing taught yet)"}
 TEACH_SET = "snaptag-teach"  # the page's own label set in IndexedDB (worker/taught.js)
-CHUNK = 200  # labels or examples shown per task on restore: no long task however many there are
+CHUNK = 200  # labels (and 5 times as many examples) shown per task on restore: no long task however many
+ui = window.snaptag.teachDom  # app/page/teach_dom.js: the label and example elements
+WRITES = {"teach_label", "teach_add", "teach_remove"}  # the requests that change the set
 
 
 def say(text: str, error: bool = False) -> None:
     node = document.getElementById("teach-message")
     node.textContent = text
     node.dataset.kind = "error" if error else "info"
-
-
-def new_label_el(name: str):
-    node = element("article", "label")
-    node.dataset.label = name
-    node.dataset.examples = "0"
-    rename = element("input", "label-name")
-    rename.value = name
-    rename.setAttribute("aria-label", "Label name")
-    rename.setAttribute("data-rename", "")
-    remove = element("button", "", "Delete label")
-    remove.setAttribute("data-delete-label", "")
-    picker = element("input")
-    picker.type, picker.multiple, picker.accept = "file", True, "image/*"
-    picker.setAttribute("data-teach-files", "")
-    add = element("label", "button", "Add photos")
-    add.append(picker)
-    capture = element("button", "", "Hold to capture")
-    capture.setAttribute("data-capture", "")
-    head = element("header")
-    head.append(rename, element("span", "count", "0 examples"), remove)
-    actions = element("div", "label-actions")
-    actions.append(add, capture)
-    node.append(head, actions, element("div", "examples"))
-    document.getElementById("teach-labels").append(node)
-    return node
 
 
 class TeachPanel:
@@ -66,9 +44,9 @@ class TeachPanel:
         self.teach = TeachSet()
         self.rule = TaughtRule(self.teach)
         self.cards = CardList("teach-results", PhotoQueue(), REASONS)
-        self.thumbs: dict[str, str] = {}  # example id -> object URL of its photo
-        self.nodes: dict[str, object] = {}  # label -> its element
-        self.figs: dict[str, object] = {}  # example id -> its element
+        self.nodes: dict[str, object] = {}  # label -> its element (app/page/teach_dom.js builds them)
+        self.figs: dict[str, object] = {}  # example id -> its element, once looked up
+        self.refreshing = None  # a pending re-read after another tab's change
         self.active: str | None = None  # the label a paste goes to
         self.model: ModelInfo | None = None
         self.camera = Camera(self)
@@ -85,8 +63,31 @@ class TeachPanel:
         asyncio.ensure_future(guarded())
 
     async def worker(self, kind: str, payload: dict, on_progress=None):
-        """A teach request to the worker (worker.js teach_*); its error reply is an ApiError."""
-        return await api.in_worker("teach", kind, js_object(payload), on_progress)
+        """A teach request to the worker (worker.js teach_*); its error reply is an ApiError. The other tabs are
+        told of every change, and read the set again (app/page/tabs.py)."""
+        reply = await api.in_worker("teach", kind, js_object(payload), on_progress)
+        if kind in WRITES:
+            tabs.tell("teach")
+        return reply
+
+    def changed_elsewhere(self, _message: dict) -> None:
+        """Another tab changed the set: read it again, once its burst of changes is over."""
+        if self.refreshing is not None:
+            self.refreshing.cancel()
+        self.refreshing = asyncio.get_event_loop().call_later(0.3, lambda: self.run(self.reread()))
+
+    async def reread(self) -> None:
+        self.refreshing = None
+        for ex_id in list(self.teach.examples):
+            ui.dropExample(self.fig(ex_id, self.teach.examples[ex_id]))
+        for node in self.nodes.values():
+            node.remove()
+        self.nodes.clear()
+        self.figs.clear()
+        self.teach.clear()
+        await self.restore()
+        self.say("The labels were changed in another tab: " + str(document.getElementById("teach-message")
+                                                                  .textContent))
 
     def labels_changed(self, *names: str) -> None:
         """Show the counts of `names` (all labels when none is given)."""
@@ -100,22 +101,19 @@ class TeachPanel:
             node.querySelector(".count").textContent = f"{n} example{'s' if n != 1 else ''}"
 
     def show_label(self, name: str) -> None:
-        self.nodes[name] = new_label_el(name)
+        self.nodes[name] = ui.labelElement(name)
+        document.getElementById("teach-labels").append(self.nodes[name])
 
     def show_example(self, ex_id: str, label: str, photo) -> None:
         self.teach.add_example(ex_id, label)
-        fig = element("figure", "example")
-        fig.setAttribute("data-example", "")
-        fig.dataset.id = ex_id
-        img = element("img")
-        self.thumbs[ex_id] = window.URL.createObjectURL(photo)
-        img.src, img.alt = self.thumbs[ex_id], ""
-        remove = element("button", "", "×")
-        remove.setAttribute("data-delete-example", "")
-        remove.setAttribute("aria-label", "Delete this example")
-        fig.append(img, remove)
-        self.figs[ex_id] = fig
-        self.nodes[label].querySelector(".examples").append(fig)
+        self.figs[ex_id] = ui.exampleElement(ex_id, photo)
+        self.nodes[label].querySelector(".examples").append(self.figs[ex_id])
+
+    def fig(self, ex_id: str, label: str):
+        """An example's element (restored ones are found in their label's element when first needed)."""
+        if ex_id not in self.figs:
+            self.figs[ex_id] = self.nodes[label].querySelector(f'[data-example][data-id="{CSS.escape(ex_id)}"]')
+        return self.figs[ex_id]
 
     async def add_label(self, name: str) -> str:
         """The one way a label is made (typed, or from an import): checked, stored in order, shown."""
@@ -162,9 +160,10 @@ class TeachPanel:
     async def delete_example(self, ex_id: str) -> None:
         """Remove one example everywhere (the worker and IndexedDB, then the page): O(1) in each."""
         await self.worker("teach_remove", {"ids": [ex_id]})
-        label = self.teach.remove_example(ex_id)
-        self.figs.pop(ex_id).remove()
-        window.URL.revokeObjectURL(self.thumbs.pop(ex_id, ""))
+        label = self.teach.examples[ex_id]
+        ui.dropExample(self.fig(ex_id, label))
+        self.teach.remove_example(ex_id)
+        self.figs.pop(ex_id, None)
         self.labels_changed(label)
 
     async def create_label(self, name: str) -> None:
@@ -196,10 +195,10 @@ class TeachPanel:
         name = node.dataset.label
         ids = [ex_id for ex_id, label in self.teach.examples.items() if label == name]
         await self.worker("teach_label", {"op": "delete", "name": name, "ids": ids})
-        gone = self.teach.delete_label(name)
-        for ex_id in gone:
-            window.URL.revokeObjectURL(self.thumbs.pop(ex_id, ""))
+        for ex_id in ids:
+            ui.dropExample(self.fig(ex_id, name))
             self.figs.pop(ex_id, None)
+        gone = self.teach.delete_label(name)
         self.nodes.pop(name).remove()
         self.active = None if self.active == name else self.active
         self.labels_changed()
@@ -227,18 +226,24 @@ class TeachPanel:
             say(f"Updating {p.done + 1} of {p.total} examples for the new model…")
 
         opened = await self.worker("teach_open", {"set": TEACH_SET}, progress)
-        for n, name in enumerate(opened.labels, 1):
+        names = []
+        for name in opened.labels.to_py():
             try:
-                self.show_label(self.teach.add_label(str(name)))
+                names.append(self.teach.add_label(str(name)))
             except TeachError:
                 continue  # a name no longer allowed: its examples are left out below
-            if n % CHUNK == 0:
-                await next_task()
-        for n, ex in enumerate(opened.examples, 1):
-            if str(ex.label) in self.nodes:
-                self.show_example(str(ex.id), str(ex.label), ex.photo)
-            if n % CHUNK == 0:
-                await next_task()
+        for n in range(0, len(names), CHUNK):  # built in JS, a chunk per task: no long task however many
+            part = names[n : n + CHUNK]
+            self.nodes |= zip(part, ui.showLabels(document.getElementById("teach-labels"), to_js(part)), strict=True)
+            await next_task()
+        examples = opened.examples
+        for n in range(0, examples.length, CHUNK * 5):
+            part = examples.slice(n, n + CHUNK * 5)
+            for ex in part.to_py():  # the photo Blobs stay JS objects
+                if ex["label"] in self.nodes:
+                    self.teach.add_example(str(ex["id"]), str(ex["label"]))
+            ui.showExamples(js_object(self.nodes), part)
+            await next_task()
         self.labels_changed()
         window.snaptag.teachRestoreMs = (time.perf_counter() - t0) * 1000
         notes = [f"{len(self.teach.labels)} labels, {len(self.teach.examples)} examples." if self.teach.labels else
@@ -286,6 +291,7 @@ class TeachPanel:
         listen("teach-labels", "change", self.on_change)
         listen("teach-label-add", "click", self.on_add_label)
         listen("teach-label-name", "keydown", lambda e: e.key == "Enter" and self.on_add_label())
+        tabs.on("teach", self.changed_elsewhere)
         try:
             await self.restore()
         except ApiError as err:

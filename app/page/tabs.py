@@ -1,0 +1,37 @@
+"""The site's tabs tell each other what they changed (a BroadcastChannel per origin, DOM side): a tab that shows
+labels or results another tab has just changed reads them again, so a stale tab neither hides nor brings back
+what the other deleted. Messages: {kind: "teach"} (the label set changed), {kind: "results", op: "clear"} and
+{kind: "results", op: "delete", id: <photo hash>}."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from js import BroadcastChannel
+
+from app.page.dom import js_object, listen
+
+CHANNEL = "snaptag"
+
+
+class Tabs:
+    def __init__(self) -> None:
+        self.channel = BroadcastChannel.new(CHANNEL)
+        self.handlers: dict[str, Callable[[dict], None]] = {}
+        listen(self.channel, "message", self._receive)
+
+    def on(self, kind: str, handler: Callable[[dict], None]) -> None:
+        self.handlers[kind] = handler
+
+    def tell(self, kind: str, **detail) -> None:
+        """Tell the other tabs (not this one) of a change."""
+        self.channel.postMessage(js_object({"kind": kind, **detail}))
+
+    def _receive(self, event) -> None:
+        message = event.data.to_py() if hasattr(event.data, "to_py") else {}
+        handler = self.handlers.get(str(message.get("kind")))
+        if handler:
+            handler(message)
+
+
+tabs = Tabs()  # one per page
