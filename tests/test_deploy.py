@@ -90,9 +90,13 @@ def test_an_update_behind_a_caching_cdn_never_mixes_two_builds(browser, dist, tm
             page.reload()
             assert markers(page) == (None, None, None)
         page.wait_for_function("document.documentElement.dataset.update === 'ready'", timeout=60_000)
-        with page.expect_navigation():
+        other = context.new_page()  # a second tab of the old build: it switches with the first, never mixes
+        other.goto(srv.url)
+        assert markers(other) == (None, None, None)
+        with page.expect_navigation(), other.expect_navigation():
             page.click("#update-reload")
         assert markers(page) == ("B", "B", "B")  # the new build, every file of it (max-age notwithstanding)
+        assert markers(other) == ("B", "B", "B")
         page.reload()
         assert markers(page) == ("B", "B", "B")
         context.close()

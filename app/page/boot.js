@@ -91,7 +91,8 @@ window.addEventListener('error', (e) => pythonFailed(e.message || 'script error'
 window.addEventListener('unhandledrejection', (e) => pythonFailed(String(e.reason?.message || e.reason)));
 
 // The offline cache (dist/sw.js). A new build installs beside the running one and waits; the page offers to
-// switch (#update, data-update="ready" on <html>): the page never runs files of two builds.
+// switch (#update, data-update="ready" on <html>), and all the site's tabs switch together: no page ever runs
+// files of two builds.
 let switching = false;
 function offerUpdate(waiting) {
   root.dataset.update = 'ready';
@@ -103,7 +104,14 @@ function offerUpdate(waiting) {
 }
 
 if ('serviceWorker' in navigator && window.isSecureContext) {
-  navigator.serviceWorker.addEventListener('controllerchange', () => switching && location.reload());
+  // A new build took over (this tab's button, or another tab's): every tab reloads with it, so no tab runs the
+  // old page over the new files. Results still being written are let finish first (up to 5 s).
+  const hadController = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener('controllerchange', async () => {
+    if (!switching && !hadController) return; // the first visit's cache taking over: nothing changed
+    for (let i = 0; i < 50 && (root.dataset.saving || '0') !== '0'; i++) await new Promise((r) => setTimeout(r, 100));
+    location.reload();
+  });
   snaptag.swReady = navigator.serviceWorker
     .register('./sw.js')
     .then((reg) => {

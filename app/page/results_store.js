@@ -17,6 +17,10 @@ export class ResultsStore {
     return records.sort((a, b) => a.added - b.added);
   }
 
+  async get(id) {
+    return (await result(this.db.transaction('photos').objectStore('photos').get(id))) ?? null;
+  }
+
   put(record) {
     return write(this.db, ['photos'], (tx) => tx.objectStore('photos').put(record));
   }

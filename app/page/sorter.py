@@ -38,11 +38,13 @@ class Keeper:
         self.store, self.model_id = store, model_id
         self.added: dict[int, float] = {}  # item id -> when it was first kept (keeps the order across reloads)
         self.unsaved: set[int] = set()  # items whose last write failed
+        self.told: dict[int, str] = {}  # item id -> photo hash, for telling the other tabs once it is written
 
     def save(self, item: Item, thumb) -> None:
         added = self.added.setdefault(item.id, float(Date.now()))
         record = saved.to_record(item, self.model_id, added)
         self._write("put", js_object({**record, "thumb": thumb}), item_id=item.id)
+        self.told[item.id] = item.photo.digest
 
     def forget(self, item: Item) -> None:
         self.added.pop(item.id, None)
@@ -66,6 +68,7 @@ class Keeper:
                 await awaited(self.store, method, *args)
                 if item_id is not None:
                     self.unsaved.discard(item_id)
+                    tabs.tell("results", op="put", id=self.told.pop(item_id, ""))
             except ApiError as err:  # a full disk must not stop sorting: say it, and what was not kept
                 if item_id is not None:
                     self.unsaved.add(item_id)
@@ -125,9 +128,29 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
                 keeper.clear()
             cards.on_change()
 
+    async def shown_elsewhere(digest: str) -> None:
+        """Another tab kept a result: show it here, or its new category (read from the store, not written)."""
+        record = await awaited(keeper.store, "get", digest)
+        if not record:
+            return
+        rec = record.to_py()
+        same = [i for i in cards.queue.items.values()
+                if i.photo is not None and i.photo.digest == digest and i.duplicate_of is None and i.status == DONE]
+        if same:
+            cards.render(cards.queue.set_override(same[0].id, rec.get("override") or None))
+        else:
+            item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k != "thumb"}, keeper.model_id)
+            if item is None:
+                return
+            keeper.added[item.id] = float(rec.get("added") or 0)
+            cards.add(item, rec.get("thumb") or None)
+        cards.on_change()
+
     def changed_elsewhere(message: dict) -> None:
-        """Another tab removed results from this browser: take them off this page too (not written again)."""
-        if message.get("op") == "clear":
+        """Another tab changed the kept results: follow it here (nothing is written again)."""
+        if message.get("op") == "put" and keeper:
+            asyncio.ensure_future(shown_elsewhere(str(message.get("id"))))
+        elif message.get("op") == "clear":
             cards.clear()
             if keeper:
                 keeper.added.clear()
