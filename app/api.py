@@ -14,7 +14,7 @@ the image worker. JavaScript gets Python's decision, never a copy of the rule.
 """
 
 from js import CustomEvent, window
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_proxy, jsnull
 
 from app.logic import intake
 from app.logic.imagesize import FIRST_BYTES, GROWTH
@@ -90,8 +90,20 @@ async def in_worker(method: str, *args, file=None):
         raise worker_error(err.code, err.message, *_describe(file)) from err
 
 
+def _nulls(value):
+    """None as JS null, not undefined, in what hosts receive (docs/embedding.md: `reason` is null)."""
+    if value is None:
+        return jsnull
+    if isinstance(value, dict):
+        return {k: _nulls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nulls(v) for v in value]
+    return value
+
+
 def _announce(kind: str, source, detail: dict) -> None:
-    window.dispatchEvent(CustomEvent.new(f"snaptag:{kind}", js_object({"detail": {"file": source, **detail}})))
+    window.dispatchEvent(CustomEvent.new(f"snaptag:{kind}", js_object({"detail": {"file": source,
+                                                                                     **_nulls(detail)}})))
 
 
 def _scores(res, rule: Rule) -> Scores:
@@ -134,7 +146,7 @@ def _for_js(verb):
     """`verb` for worker/api.js: it answers {ok: true, value} or {ok: false, code, message}."""
     async def call(*args):
         try:
-            return js_object({"ok": True, "value": await verb(*args)})
+            return js_object({"ok": True, "value": _nulls(await verb(*args))})
         except ApiError as err:
             return js_object({"ok": False, "code": err.code, "message": err.message})
         except Exception as err:  # noqa: BLE001  a bug: still an answer, not a traceback

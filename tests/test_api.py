@@ -60,7 +60,8 @@ def test_classify_answers_with_pythons_rule_and_fires_events(form):
         const result = await window.snaptag.classify(({TO_BLOB})(b64, 'image/jpeg'));
         const refused = await window.snaptag.classify(new File([bad], 'notes.txt', {{type: 'text/plain'}}))
             .then(() => null, (e) => ({{code: e.code, message: e.message}}));
-        return {{result, refused, seen}};
+        const reasonType = result.reason === null ? 'null' : typeof result.reason;
+        return {{result, refused, seen, reasonType}};
     }}""", [b64(photo.read_bytes()), "not a photo"])
     r = got["result"]
     assert set(r) >= {"category", "categoryName", "prob", "reason", "top", "id", "width", "height"}
@@ -69,6 +70,7 @@ def test_classify_answers_with_pythons_rule_and_fires_events(form):
     probs = outputs(ROOT / "model" / "cafe", [photo], PreprocessSpec.from_metadata(META))[0][0]
     want = ClassMap.from_metadata(META).decide(probs.tolist())
     assert (r["category"], r["reason"] or "") == (want.category, want.reason) and r["top"][0]["id"] == label
+    assert got["reasonType"] == ("null" if want.reason == "" else "string")  # null, as documented (was undefined)
     assert r["prob"] == r["top"][0]["prob"] == pytest.approx(want.prob, abs=0.03)
     assert r["id"] == content_hash(photo.read_bytes())[:16]
     assert got["refused"]["code"] == "refused" and "Not an image" in got["refused"]["message"]
