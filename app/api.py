@@ -47,14 +47,14 @@ def _describe(file) -> tuple[str, str]:
     return str(getattr(file, "name", "") or ""), str(getattr(file, "type", "") or "")
 
 
-async def awaited(target, method: str, *args, code: str = ""):
-    """The one bridge from JS's promises to Python: `target[method](*args)`'s value, or an ApiError (`code`, else
-    the JS error's code or name, and its message). The promise stays in JS (window.snaptag.settle calls the
+async def awaited(target, method: str, *args):
+    """The one bridge from JS's promises to Python: `target[method](*args)`'s value, or an ApiError (the JS
+    error's code or name, and its message). The promise stays in JS (window.snaptag.settle calls the
     method and never rejects): Pyodide could not turn some rejections (IndexedDB's QuotaExceededError) into an
     exception, and the await hung."""
     outcome = await snaptag.settle(target, method, *args)
     if not outcome.ok:
-        raise ApiError(code or str(outcome.code), str(outcome.message))
+        raise ApiError(str(outcome.code), str(outcome.message))
     return outcome.value
 
 
@@ -69,10 +69,9 @@ async def check(file) -> None:
     time, up to the whole file)."""
     if not is_file(file):
         raise ApiError("bad_request", "expected a File or Blob")
-    name, mime = _describe(file)
-    problem = intake.check(name, int(file.size), mime)
+    name, mime, size = *_describe(file), int(file.size)
+    problem = intake.check(name, size, mime)
     if not problem:
-        size = int(file.size)
         header = await read_bytes(file, FIRST_BYTES)
         while intake.needs_more(header) and len(header) < size:
             header = await read_bytes(file, len(header) * GROWTH)
@@ -170,4 +169,3 @@ async def _js_resize(file, max_side=None, quality=None):
 
 snaptag._register(js_object({"ready": _for_js(_js_ready), "classify": _for_js(_js_classify),
                              "resize": _for_js(_js_resize)}))
-

@@ -2,12 +2,12 @@
 // parallel with Pyodide's start), the offline cache, and every photo the user adds kept until Python takes over
 // (window.snaptag.inbox).
 import { snaptag } from './api.js';
-import { layOut } from './layout.js';
+import * as layout from './layout.js';
 import { ResultsStore } from './results_store.js';
 import * as teachDom from './teach_dom.js';
 
 const root = document.documentElement;
-Object.assign(snaptag, { inbox: [], onfiles: null, swReady: null, openResultsStore: () => ResultsStore.open(), layOut,
+Object.assign(snaptag, { inbox: [], onfiles: null, swReady: null, openResultsStore: () => ResultsStore.open(), layout,
   teachDom });
 
 // `via`: 'input' (#upload), 'drop' or 'paste'; `target`: the element a drop landed on. Teach mode files a

@@ -159,12 +159,13 @@ class CardList:
             else:
                 section.append(card)
 
+    def _title(self, key: str) -> str:
+        return BUCKET_TITLES.get(key) or self.name(key)
+
     def _section(self, key: str):
         section = self.container.querySelector(f'[data-group="{key}"]')
         if not section:
-            section = element("section", "group")
-            section.dataset.group = key
-            section.append(element("h3", "", BUCKET_TITLES.get(key) or self.name(key)))
+            section = window.snaptag.layout.groupSection(key, self._title(key))
             self.container.append(section)
         return section
 
@@ -173,8 +174,8 @@ class CardList:
         moves them in one call; none is rebuilt."""
         ids = [str(item.id) for item in sorted(self.queue.items.values(), key=lambda i: -i.id)]
         keys = [*(self.queue.categories or []), REVIEW, PENDING, ERROR]
-        groups = [[key, BUCKET_TITLES.get(key) or self.name(key)] for key in keys] if self.grouped else None
-        window.snaptag.layOut(self.container, to_js(ids), to_js(groups))
+        groups = [[key, self._title(key)] for key in keys] if self.grouped else None
+        window.snaptag.layout.layOut(self.container, to_js(ids), to_js(groups))
 
     def _select(self, item: Item):
         select = element("select", "override")

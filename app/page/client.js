@@ -156,13 +156,15 @@ export class SnaptagWorker {
     this.#oneAtATime(again);
   }
 
+  // Send `entries` in turn, each once the one before has settled.
   #oneAtATime(entries) {
     const e = entries.shift();
     if (!e) return;
-    const [resolve, reject] = [e.resolve, e.reject];
-    const next = () => this.#oneAtATime(entries);
-    Object.assign(e, { resolve: (v) => (resolve(v), next()), reject: (err) => (reject(err), next()) });
-    if (entries.length) this.#send(e);
-    else this.#send(Object.assign(e, { resolve, reject }));
+    if (entries.length) {
+      const [resolve, reject] = [e.resolve, e.reject];
+      const next = () => this.#oneAtATime(entries);
+      Object.assign(e, { resolve: (v) => (resolve(v), next()), reject: (err) => (reject(err), next()) });
+    }
+    this.#send(e);
   }
 }

@@ -38,13 +38,11 @@ class Keeper:
         self.store, self.model_id = store, model_id
         self.added: dict[int, float] = {}  # item id -> when it was first kept (keeps the order across reloads)
         self.unsaved: set[int] = set()  # items whose last write failed
-        self.told: dict[int, str] = {}  # item id -> photo hash, for telling the other tabs once it is written
 
     def save(self, item: Item, thumb) -> None:
         added = self.added.setdefault(item.id, float(Date.now()))
         record = saved.to_record(item, self.model_id, added)
-        self._write("put", js_object({**record, "thumb": thumb}), item_id=item.id)
-        self.told[item.id] = item.photo.digest
+        self._write("put", js_object({**record, "thumb": thumb}), item=item)
 
     def forget(self, item: Item) -> None:
         self.added.pop(item.id, None)
@@ -58,20 +56,21 @@ class Keeper:
         self._write("clear")
         tabs.tell("results", op="clear")
 
-    def _write(self, method: str, *args, item_id: int | None = None) -> None:
-        """store[method](*args); writes commit in the order made; <html data-saving> counts those not yet settled."""
+    def _write(self, method: str, *args, item: Item | None = None) -> None:
+        """store[method](*args) (`item`: the result it keeps; the other tabs are told once it is written); writes
+        commit in the order made; <html data-saving> counts those not yet settled."""
         root = document.documentElement
         root.dataset.saving = str(int(root.getAttribute("data-saving") or 0) + 1)
 
         async def wait() -> None:
             try:
                 await awaited(self.store, method, *args)
-                if item_id is not None:
-                    self.unsaved.discard(item_id)
-                    tabs.tell("results", op="put", id=self.told.pop(item_id, ""))
+                if item is not None:
+                    self.unsaved.discard(item.id)
+                    tabs.tell("results", op="put", id=item.photo.digest)
             except ApiError as err:  # a full disk must not stop sorting: say it, and what was not kept
-                if item_id is not None:
-                    self.unsaved.add(item_id)
+                if item is not None:
+                    self.unsaved.add(item.id)
                 n = len(self.unsaved)
                 say(f"Results can't be kept: {not_kept(err)}. {n} result{'s were' if n != 1 else ' was'} not kept; "
                     "export them before you leave." if n else f"Results can't be kept: {not_kept(err)}.")
@@ -79,6 +78,22 @@ class Keeper:
                 root.dataset.saving = str(int(root.getAttribute("data-saving")) - 1)
 
         asyncio.ensure_future(wait())
+
+
+def original(queue: PhotoQueue, digest: str) -> Item | None:
+    """The card's item for a kept photo (not a later copy of it), if this page shows it."""
+    return next((i for i in queue.items.values()
+                 if i.photo is not None and i.photo.digest == digest and i.duplicate_of is None), None)
+
+
+def show_record(cards: CardList, keeper: Keeper, rec: dict) -> bool:
+    """A kept record as a card; False when it can't be shown here (another model made it, or it is unreadable)."""
+    item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k != "thumb"}, keeper.model_id)
+    if item is None:
+        return False
+    keeper.added[item.id] = float(rec.get("added") or 0)
+    cards.add(item, rec.get("thumb") or None)
+    return True
 
 
 def build_counts(cmap: ClassMap) -> None:
@@ -134,16 +149,11 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
         if not record:
             return
         rec = record.to_py()
-        same = [i for i in cards.queue.items.values()
-                if i.photo is not None and i.photo.digest == digest and i.duplicate_of is None and i.status == DONE]
-        if same:
-            cards.render(cards.queue.set_override(same[0].id, rec.get("override") or None))
+        same = original(cards.queue, digest)
+        if same is not None and same.status == DONE:
+            cards.render(cards.queue.set_override(same.id, rec.get("override") or None))
         else:
-            item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k != "thumb"}, keeper.model_id)
-            if item is None:
-                return
-            keeper.added[item.id] = float(rec.get("added") or 0)
-            cards.add(item, rec.get("thumb") or None)
+            show_record(cards, keeper, rec)
         cards.on_change()
 
     def changed_elsewhere(message: dict) -> None:
@@ -155,10 +165,8 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
             if keeper:
                 keeper.added.clear()
             say("All results were removed in another tab.")
-        elif message.get("op") == "delete":
-            for item in list(cards.queue.items.values()):
-                if item.photo is not None and item.photo.digest == message.get("id") and item.duplicate_of is None:
-                    cards.remove(item, forget=False)
+        elif message.get("op") == "delete" and (gone := original(cards.queue, str(message.get("id")))):
+            cards.remove(gone, forget=False)
         cards.on_change()
 
     tabs.on("results", changed_elsewhere)
@@ -175,14 +183,10 @@ async def restore(cards: CardList, store, model_id: str) -> Keeper:
     for n, record in enumerate(records, 1):
         if n % RESTORE_CHUNK == 0:
             await next_task()  # thousands of results: no long task
-        rec = record.to_py()  # the thumbnail Blob stays a JS object
-        item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k != "thumb"}, model_id)
-        if item is None:
+        if show_record(cards, keeper, record.to_py()):  # the thumbnail Blob stays a JS object
+            shown += 1
+        else:
             other += 1
-            continue
-        keeper.added[item.id] = float(rec.get("added") or 0)
-        cards.add(item, rec.get("thumb") or None)
-        shown += 1
     if shown or other:
         note = f"{shown} result{'s' if shown != 1 else ''} from your last visit (the photos themselves are not kept)"
         if other:

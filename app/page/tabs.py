@@ -1,7 +1,7 @@
 """The site's tabs tell each other what they changed (a BroadcastChannel per origin, DOM side): a tab that shows
 labels or results another tab has just changed reads them again, so a stale tab neither hides nor brings back
-what the other deleted. Messages: {kind: "teach"} (the label set changed), {kind: "results", op: "clear"} and
-{kind: "results", op: "delete", id: <photo hash>}."""
+what the other deleted. Messages: {kind: "teach"} (the label set changed), and {kind: "results", op: "put" |
+"delete", id: <photo hash>} or {kind: "results", op: "clear"}."""
 
 from __future__ import annotations
 

@@ -100,9 +100,9 @@ class TeachPanel:
             node.dataset.examples = str(n)
             node.querySelector(".count").textContent = f"{n} example{'s' if n != 1 else ''}"
 
-    def show_label(self, name: str) -> None:
-        self.nodes[name] = ui.labelElement(name)
-        document.getElementById("teach-labels").append(self.nodes[name])
+    def show_labels(self, names: list[str]) -> None:
+        """Label elements for `names` (app/page/teach_dom.js builds them), at the end of the list."""
+        self.nodes |= zip(names, ui.showLabels(document.getElementById("teach-labels"), to_js(names)), strict=True)
 
     def show_example(self, ex_id: str, label: str, photo) -> None:
         self.teach.add_example(ex_id, label)
@@ -123,7 +123,7 @@ class TeachPanel:
         except ApiError:
             self.teach.delete_label(name)
             raise
-        self.show_label(name)
+        self.show_labels([name])
         self.labels_changed(name)
         return name
 
@@ -233,8 +233,7 @@ class TeachPanel:
             except TeachError:
                 continue  # a name no longer allowed: its examples are left out below
         for n in range(0, len(names), CHUNK):  # built in JS, a chunk per task: no long task however many
-            part = names[n : n + CHUNK]
-            self.nodes |= zip(part, ui.showLabels(document.getElementById("teach-labels"), to_js(part)), strict=True)
+            self.show_labels(names[n : n + CHUNK])
             await next_task()
         examples = opened.examples
         for n in range(0, examples.length, CHUNK * 5):

@@ -10,7 +10,7 @@ function el(tag, props = {}, attrs = []) {
   return node;
 }
 
-export function labelElement(name) {
+function labelElement(name) {
   const node = el('article', { className: 'label' });
   Object.assign(node.dataset, { label: name, examples: '0' });
   const rename = el('input', { className: 'label-name', value: name }, ['data-rename']);
