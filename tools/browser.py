@@ -13,8 +13,10 @@ from playwright.sync_api import BrowserContext, Page
 from app.logic.errors import UserError
 
 CHROMIUM = os.environ.get("SNAPTAG_CHROMIUM", "/usr/bin/chromium")
+# --disable-dev-shm-usage: shared memory in /tmp, not /dev/shm (small in containers; renderers crashed in CI)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
 
 
 class BrowserError(UserError, FileNotFoundError):
