@@ -5,12 +5,13 @@
     result = await api.classify(file)     # app.logic.result.Result: category, decision (top, prob, reason), photo
     jpeg = await api.resize(file, 1600)   # a JS Blob: JPEG, upright, no metadata, longest side <= 1600
 
-`file` is a JS File or Blob (classify also takes a camera frame, an ImageBitmap). Failures raise
-app.logic.result.ApiError(code, message). `classify` is the one classify path of the page: the sorter, teach mode, the
-camera and the host API all call it, each with its rule (app/logic/rules.py: the model's categories by default, or a
-taught label set), and every call is announced with the `snaptag:result` / `snaptag:error` events. Importing this
-module gives the same verbs to worker/api.js (window.snaptag.classify, ...), which must be on the page: it starts
-the image worker. JavaScript gets Python's decision, never a copy of the rule.
+`file` is a JS File or Blob; classify also takes any image the page shows (an ImageBitmap, a canvas, an <img>,
+ImageData or a playing <video>: its current frame). Label sets (teach from your own code): app/labels.py.
+Failures raise app.logic.result.ApiError(code, message). `classify` is the one classify path of the page: the
+sorter, teach mode, the camera and the host API all call it, each with its rule (app/logic/rules.py: the model's
+categories by default, or a taught label set), and every call is announced with the `snaptag:result` /
+`snaptag:error` events. Importing this module gives the same verbs to worker/api.js (window.snaptag.classify, ...),
+which must be on the page: it starts the image worker. JavaScript gets Python's decision, never a copy of the rule.
 """
 
 from js import CustomEvent, window
@@ -80,6 +81,16 @@ async def check(file) -> None:
         raise ApiError("refused", problem)
 
 
+async def prepared(source):
+    """What the worker takes: a File or Blob, checked (`check`); any other image source (an ImageBitmap, a
+    canvas, an <img>, ImageData, a playing <video>) as a new ImageBitmap of what it shows now, which the worker
+    takes over: the caller's own stays usable (app/page/api.js frameOf)."""
+    if is_file(source):
+        await check(source)
+        return source
+    return await awaited(snaptag, "frameOf", source)
+
+
 async def in_worker(method: str, *args, file=None):
     """A worker request (`snaptag.client[method](*args)`); its error reply becomes an ApiError with the user's
     message."""
@@ -106,21 +117,21 @@ def _announce(kind: str, source, detail: dict) -> None:
 
 
 def _scores(res, rule: Rule) -> Scores:
-    sims = tuple(zip(res.simIds.to_py(), res.sims.to_py())) if rule.uses_examples else ()
+    sims = tuple(zip(res.simIds.to_py(), res.sims.to_py())) if rule.examples else ()
     return Scores(tuple(res.probs.to_py()), sims)
 
 
 async def classify(source, rule: Rule | None = None, thumb: bool = False, embedding: bool = False) -> Result:
-    """The category of one photo (a File, a Blob or a camera frame's ImageBitmap) under `rule` (default: the
-    model's categories). `thumb`: with a small JPEG of it, for a card; `embedding`: with the model's embedding
-    (a JS Float32Array), which otherwise stays in the worker."""
+    """The category of one photo (a File or Blob, or any image source `prepared` takes: a video's current
+    frame, say) under `rule` (default: the model's categories). `thumb`: with a small JPEG of it, for a card;
+    `embedding`: with the model's embedding (a JS Float32Array), which otherwise stays in the worker."""
     info = await ready()
     rule = rule or info.rule
     try:
-        if is_file(source):
-            await check(source)
-        options = js_object({"thumb": bool(thumb), "embedding": bool(embedding), "teach": rule.uses_examples})
-        res = await in_worker("classify", source, options, file=source)
+        options = {"thumb": bool(thumb), "embedding": bool(embedding)}
+        if rule.examples:
+            options["teach"] = rule.examples
+        res = await in_worker("classify", await prepared(source), js_object(options), file=source)
         photo = PhotoInfo(str(res.sha256 or ""), int(res.width), int(res.height),
                           str(window.Date.new().toISOString()))
         result = Result(rule.decide(_scores(res, rule)), photo, res.thumb or None, res.embedding or None)
@@ -167,5 +178,7 @@ async def _js_resize(file, max_side=None, quality=None):
     return await resize(file, max_side, quality)
 
 
+from app import labels  # noqa: E402  its verbs use this module's: imported once these exist
+
 snaptag._register(js_object({"ready": _for_js(_js_ready), "classify": _for_js(_js_classify),
-                             "resize": _for_js(_js_resize)}))
+                             "resize": _for_js(_js_resize), "labels": _for_js(labels.js_verb)}))

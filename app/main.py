@@ -20,6 +20,7 @@ from app.page.cards import CardList
 from app.page.dom import download, listen, next_task
 
 SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", "unsure": " (unsure)"}
+MODE_KEY = "snaptag:mode"  # localStorage: the mode the user was in
 root = document.documentElement
 snaptag = window.snaptag
 
@@ -50,6 +51,10 @@ class Page:
 
     def set_mode(self, mode: str) -> None:
         self.mode = root.dataset.mode = mode
+        try:
+            window.localStorage.setItem(MODE_KEY, mode)  # the next visit opens in this mode
+        except Exception:  # noqa: BLE001, S110  site data blocked: nothing to remember it by
+            pass
         document.getElementById("sort-panel").hidden = mode != "sort"
         document.getElementById("teach-panel").hidden = mode != "teach"
         for name in ("sort", "teach"):
@@ -104,6 +109,11 @@ class Page:
         await self.load_teach_mode()
         listen("mode-sort", "click", lambda _e: self.set_mode("sort"))  # teach mode is there now
         listen("mode-teach", "click", lambda _e: self.set_mode("teach"))
+        try:
+            if window.localStorage.getItem(MODE_KEY) == "teach":
+                self.set_mode("teach")
+        except Exception:  # noqa: BLE001, S110  site data blocked: the page opens in sort mode
+            pass
         snaptag.readyAt = window.performance.now()
         root.dataset.snaptag = "ready"
         self.cards.pump()

@@ -9,6 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 CAFE = DATA / "cafe"
+FORM_PAGE = "examples/upload-form/"  # a host page that is not snaptag's: it runs no Python of its own
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -55,3 +56,13 @@ def browser(playwright):
     b = launch(playwright)
     yield b
     b.close()
+
+
+@pytest.fixture
+def form(browser, server):
+    """The example upload form (a host page) in a fresh browser context."""
+    from tools.browser import open_page
+
+    s = open_page(browser, server.url + FORM_PAGE)
+    yield s
+    s.context.close()

@@ -16,11 +16,10 @@ from app.logic.mapping import ClassMap
 from app.logic.spec import PreprocessSpec
 from app.logic.split_rule import content_hash
 from model.evaluation.evaluate import outputs
-from tests.conftest import ROOT, photos
+from tests.conftest import FORM_PAGE, ROOT, photos
 from tools.browser import open_page
 
 META = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())
-FORM = "examples/upload-form/"
 TO_BLOB = "(b64, type) => new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], {type})"
 FROM_BLOB = """(blob) => new Promise((ok) => { const r = new FileReader(); r.onload = () => ok(r.result.split(',')[1]);
     r.readAsDataURL(blob); })"""
@@ -38,13 +37,6 @@ def resize_in_page(page, data: bytes, options: dict) -> tuple[Image.Image, bytes
     assert out["type"] == "image/jpeg"
     raw = base64.b64decode(out["data"])
     return Image.open(io.BytesIO(raw)), raw
-
-
-@pytest.fixture
-def form(browser, server):
-    s = open_page(browser, server.url + FORM)
-    yield s
-    s.context.close()
 
 
 def test_classify_answers_with_pythons_rule_and_fires_events(form):
@@ -136,7 +128,7 @@ def test_resize_refuses_bad_options_and_bombs(form, tmp_path):
 
 
 def test_the_example_form_sorts_shrinks_and_posts(browser, server):
-    s = open_page(browser, server.url + FORM)
+    s = open_page(browser, server.url + FORM_PAGE)
     page = s.page
     shots = photos("test", 1)
     page.set_input_files("#photos", [str(shots[0][0])])  # before snaptag is ready

@@ -229,8 +229,8 @@ def test_a_taught_rule_names_its_labels_and_decides_on_the_cosines():
     from app.logic.teach import TeachConfig, TeachSet
 
     taught = TeachSet(TeachConfig(known_a=10.0, known_b=-4.0))
-    rule = TaughtRule(taught)
-    assert rule.uses_examples and rule.decide(Scores(probs=(0.9, 0.1))).reason == "no_examples"
+    rule = TaughtRule(taught, "parts")
+    assert rule.examples == {"set": "parts", "k": 20} and rule.decide(Scores(probs=(0.9, 0.1))).reason == "no_examples"
     taught.add_label("good part")
     taught.add_example("e1", "good part")
     frame = PhotoInfo("", 640, 480, "2026-01-01T00:00:00Z")  # a camera frame has no content hash

@@ -230,13 +230,15 @@ def test_two_tabs_see_each_others_changes_and_a_stale_one_cannot_hide_or_resurre
         page.click("#mode-teach")
     add_label(a, "Dogs")
     b.wait_for_selector('[data-label="Dogs"]')  # B read the set again
-    stale = b.evaluate("window.snaptag.client.teach('teach_label', {op: 'add', name: 'dogs'})"
+    stale = b.evaluate("window.snaptag.client.teach('teach_label', {set: 'My labels', op: 'add', name: 'dogs'})"
                        ".then(() => 'stored', (e) => e.code + ': ' + e.message)")  # as a tab that had not heard
     assert stale.startswith("conflict: there is already a label called \"Dogs\""), stale
     a.click('[data-label="Dogs"] [data-delete-label]')
+    a.click('[data-label="Dogs"] [data-delete-label]')  # the second click deletes
     b.wait_for_function("document.querySelector('[data-label=\"Dogs\"]') === null")
-    orphan = b.evaluate("(dim) => window.snaptag.client.teach('teach_add', {exampleId: 'x1', label: 'Dogs', "
-                        "embedding: new Float32Array(dim).fill(0.1), photo: new Blob([new Uint8Array([255, 216])])})"
+    orphan = b.evaluate("(dim) => window.snaptag.client.teach('teach_add', {set: 'My labels', exampleId: 'x1', "
+                        "label: 'Dogs', embedding: new Float32Array(dim).fill(0.1), "
+                        "photo: new Blob([new Uint8Array([255, 216])])})"
                         ".then(() => 'stored', (e) => e.code)", DIM)
     assert orphan == "conflict"  # an example of a label deleted elsewhere is refused, not hidden
     context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import subprocess
 import zipfile
 from pathlib import Path
@@ -107,9 +108,9 @@ def test_a_set_holds_at_most_max_labels_and_checks_names_in_constant_time():
     assert t.rename_label("label 1", "Label 1") == "Label 1"  # its own name in another case is fine
 
 
-def test_the_workers_example_bank_gives_numpys_cosines_through_adds_and_removes():
-    """worker/examples.js itself (the shipped code, in Node): cosines, O(1) remove that moves the last row into
-    the gap, growth past its first 64 rows and a wrong-sized vector refused."""
+def test_the_workers_example_bank_gives_numpys_nearest_examples_through_adds_and_removes():
+    """worker/examples.js itself (the shipped code, in Node): the k nearest examples and their cosines, O(1)
+    remove that moves the last row into the gap, growth past its first 64 rows and a wrong-sized vector refused."""
     rng = np.random.default_rng(3)
     q, vecs = rng.normal(size=32), rng.normal(size=(100, 32))
     script = f"""
@@ -118,16 +119,20 @@ def test_the_workers_example_bank_gives_numpys_cosines_through_adds_and_removes(
         const bank = new ExampleBank(32);
         vecs.forEach((v, i) => bank.add(`e${{i}}`, v));
         ['e0', 'e50', 'e99', 'nope'].forEach((id) => bank.remove(id));
-        const {{ ids, sims }} = bank.cosines({json.dumps(q.tolist())});
+        const top = (k) => {{ const {{ ids, sims }} = bank.nearest({json.dumps(q.tolist())}, k);
+                              return {{ ids, sims: Array.from(sims) }}; }};
         let refused = null;
         try {{ bank.add('bad', [1, 2, 3]); }} catch (err) {{ refused = err.message; }}
-        console.log(JSON.stringify({{ ids, sims: Array.from(sims), size: bank.size, refused }}));
+        console.log(JSON.stringify({{ five: top(5), all: top(1000), size: bank.size, refused }}));
     """
     out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
     got = json.loads(out.stdout)
     want = {f"e{i}": v @ q / (np.linalg.norm(v) * np.linalg.norm(q)) for i, v in enumerate(vecs)}
-    assert got["size"] == 97 and sorted(got["ids"]) == sorted(set(want) - {"e0", "e50", "e99"})
-    assert np.allclose(got["sims"], [want[i] for i in got["ids"]], atol=1e-5)
+    for gone in ("e0", "e50", "e99"):
+        del want[gone]
+    ranked = sorted(want, key=lambda i: -want[i])
+    assert got["size"] == 97 and got["all"]["ids"] == ranked and got["five"]["ids"] == ranked[:5]
+    assert np.allclose(got["all"]["sims"], [want[i] for i in ranked], atol=1e-5)
     assert "32-d embedding" in got["refused"]
 
 
@@ -212,3 +217,22 @@ def test_dataset_zip_is_a_tree_that_train_reads(tmp_path: Path):
         (flat / label / f"{len(list((flat / label).iterdir()))}.jpg").write_bytes(jpeg)
     again = data.dataset(flat)
     assert [s.counts() for s in again.values()] == [s.counts() for s in splits.values()]
+
+
+def test_a_prediction_spreads_p_known_over_the_labels_and_sums_to_one():
+    t = TeachSet(TeachConfig(known_a=10.0, known_b=-4.0))
+    for name in ("good part", "defective", "unused"):
+        t.add_label(name)
+    for i in range(3):
+        t.add_example(f"g{i}", "good part")
+        t.add_example(f"d{i}", "defective")
+    near = t.predict([("g0", 0.9), ("g1", 0.85), ("d0", 0.8), ("d1", 0.3), ("gone", 0.99)])  # unknown ids skipped
+    assert near.label == "good part" and set(near.confidences) == {"good part", "defective", "unused"}
+    assert sum(near.confidences.values()) + near.unknown == pytest.approx(1.0)
+    assert near.confidences["good part"] > near.confidences["defective"] > 0 and near.confidences["unused"] == 0
+    assert near.unknown == pytest.approx(1 - 1 / (1 + math.exp(-(10 * 0.9 - 4))))  # 1 - P(known) of the best
+    far = t.predict([("g0", 0.2), ("d0", 0.1)])
+    assert far.label is None and far.unknown > 0.5 and far.decision().reason == "unknown"
+    assert far.public() == {"label": None, "confidences": far.confidences, "unknown": far.unknown}
+    empty = TeachSet(TeachConfig(known_a=10.0, known_b=-4.0)).predict([])
+    assert (empty.label, empty.unknown, empty.decision().reason) == (None, 1.0, "no_examples")

@@ -155,7 +155,6 @@ def test_export_import_round_trip_and_dataset_zip(browser, server, tmp_path):
 
     other_model = tmp_path / "other.json"  # the same file from another model: the photos are embedded again
     other_model.write_text(json.dumps({**doc, "model": "another-model", "labels": ["shoes", "hat", "socks"]}))
-    fresh.page.evaluate("indexedDB.deleteDatabase('snaptag-teach')")
     fresh.page.set_input_files("#teach-import", str(other_model))
     fresh.page.wait_for_function("document.querySelector('[data-label=\"socks\"]') !== null", timeout=60_000)
     assert "already here" in fresh.page.inner_text("#teach-message")  # same ids: nothing added twice
@@ -179,12 +178,55 @@ def test_labels_are_created_renamed_and_deleted_with_their_examples(browser, ser
     s.page.fill('[data-label="hat"] [data-rename]', "caps")
     s.page.press('[data-label="hat"] [data-rename]', "Enter")
     s.page.wait_for_selector('[data-label="caps"]')
+    s.page.click('[data-label="shoes"] [data-delete-label]')  # it asks first: nothing is deleted yet
+    assert "2 examples? Click again" in s.page.inner_text('[data-label="shoes"] [data-delete-label]')
+    assert labels_state(s.page) == {"shoes": 2, "caps": 2}
     s.page.click('[data-label="shoes"] [data-delete-label]')
     s.page.wait_for_function("document.querySelector('[data-label=\"shoes\"]') === null")
     assert labels_state(s.page) == {"caps": 2} and worker_examples(s.page) == 2
+    s.page.click("#teach-undo")  # back, with its examples
+    s.page.wait_for_function("document.querySelector('[data-label=\"shoes\"]')?.dataset.examples === '2'")
+    assert worker_examples(s.page) == 4 and s.page.is_hidden("#teach-undo")
+    s.page.click('[data-label="shoes"] [data-delete-label]')
+    s.page.click('[data-label="shoes"] [data-delete-label]')
+    s.page.wait_for_function("document.querySelector('[data-label=\"shoes\"]') === null")
     s.page.reload()
     wait_ready(s.page)
     assert labels_state(s.page) == {"caps": 2}
+    s.context.close()
+
+
+def test_teach_results_follow_their_labels_and_are_kept_with_the_mode(browser, server):
+    s = open_page(browser, server.url)
+    wait_ready(s.page)
+    teach_labels(s.page, ("shoes", "pants"), 3)
+    shoe, pants = (sorted((CLOTHING / "test" / label).glob("*.jpg"))[1] for label in ("shoes", "pants"))
+    s.page.set_input_files("#upload", [str(shoe), str(pants)])
+    cards = teach_cards(s.page, 2)
+    assert (cards[shoe.name]["category"], cards[pants.name]["category"]) == ("shoes", "pants"), cards
+
+    def category(name: str, want: str) -> None:  # the card follows, with no photo added again
+        s.page.wait_for_function(f"""[...document.querySelectorAll('#teach-results [data-result]')]
+            .find((e) => e.dataset.name === {json.dumps(name)})?.dataset.category === {json.dumps(want)}""",
+                                 timeout=30_000)
+
+    s.page.fill('[data-label="pants"] [data-rename]', "trousers")
+    s.page.press('[data-label="pants"] [data-rename]', "Enter")
+    category(pants.name, "trousers")
+    for _ in range(2):  # Delete asks, then deletes
+        s.page.click('[data-label="shoes"] [data-delete-label]')
+    s.page.wait_for_function("document.querySelector('[data-label=\"shoes\"]') === null")
+    s.page.wait_for_function(f"""[...document.querySelectorAll('#teach-results [data-result]')]
+        .find((e) => e.dataset.name === {json.dumps(shoe.name)}).dataset.category !== 'shoes'""", timeout=30_000)
+    s.page.click("#teach-undo")
+    category(shoe.name, "shoes")
+
+    s.page.reload()  # kept: the results, their labels' names, and the mode
+    wait_ready(s.page)
+    assert s.page.evaluate("document.documentElement.dataset.mode") == "teach"
+    again = teach_cards(s.page, 2)
+    assert (again[shoe.name]["category"], again[pants.name]["category"]) == ("shoes", "trousers")
+    assert not s.errors
     s.context.close()
 
 

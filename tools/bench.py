@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image
 
 from app.logic.errors import UserError
+from tools.bench_labels import bench_label_sets
 from tools.bench_teach import CLOTHING, bench_teach
 from tools.browser import fake_camera_args, launch, open_page, wait_ready, write_y4m
 from tools.scale import filter_and_group, seed_labels, seed_results
@@ -190,6 +191,7 @@ def _bench(dist: Path, out: Path, tmp: Path) -> dict:
         result["batch50_photos_per_s"] = 50 / (total_ms / 1000)
         result["teach"] = bench_teach(s.page, PROBES)
         result["scale"] = bench_scale(browser, server.url, meta)
+        result["label_sets"] = bench_label_sets(browser, server.url, meta, PROBES)
         s.context.close()
         browser.close()
     result = json.loads(json.dumps(result), parse_float=lambda v: round(float(v), 2))

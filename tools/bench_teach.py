@@ -42,7 +42,7 @@ def worker_state(page) -> dict:
 def bench_teach(page, probes: str) -> dict:
     """`probes`: the page-side probes of tools/bench.py, installed again after the reloads here."""
     out: dict = {}
-    page.evaluate("indexedDB.deleteDatabase('snaptag-teach')")
+    page.evaluate("indexedDB.deleteDatabase('snaptag-labels:My labels')")
     page.reload()
     wait_ready(page)
     page.click("#mode-teach")

@@ -36,13 +36,15 @@ def seed_results(page, n: int, model_id: str, categories: list[str]) -> None:
     }""", [n, model_id, categories])
 
 
-def seed_labels(page, labels: int, examples: int, dim: int, model_id: str) -> None:
-    page.evaluate("""async ([labels, examples, dim, model]) => {
+def seed_labels(page, labels: int, examples: int, dim: int, model_id: str, name: str = "My labels") -> None:
+    """A label set `name` (default: the page's teach mode's) of `labels` labels and `examples` examples (ids ex0,
+    ex1, ...), stored as the worker stores one."""
+    page.evaluate("""async ([labels, examples, dim, model, name]) => {
         const canvas = new OffscreenCanvas(32, 32);
         canvas.getContext('2d').fillRect(0, 0, 32, 32);
         const photo = await canvas.convertToBlob({type: 'image/jpeg'});
         const db = await new Promise((resolve, reject) => {
-            const q = indexedDB.open('snaptag-teach', 1);
+            const q = indexedDB.open(`snaptag-labels:${name}`, 1);
             q.onupgradeneeded = () => {
                 q.result.createObjectStore('labels', {keyPath: 'name'});
                 q.result.createObjectStore('examples', {keyPath: 'id'}).createIndex('label', 'label');
@@ -59,7 +61,7 @@ def seed_labels(page, labels: int, examples: int, dim: int, model_id: str) -> No
         }
         await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
         db.close();
-    }""", [labels, examples, dim, model_id])
+    }""", [labels, examples, dim, model_id, name])
 
 
 def filter_and_group(page, category: str) -> dict:

@@ -1,5 +1,5 @@
 // Teach mode's example vectors, held in the worker so that the cosine math stays off the main thread.
-// One small class: set, add, remove, cosines, clear. Rows live in one growing Float32Array; remove moves the
+// One small class: set, add, remove, nearest, clear. Rows live in one growing Float32Array; remove moves the
 // last row into the gap, so add and remove are O(1) and nothing is left behind to dispose.
 
 function norm(v) {
@@ -63,16 +63,28 @@ export class ExampleBank {
     this.data = new Float32Array(this.dim * 64);
   }
 
-  /** {ids, sims}: the cosine of `query` with every example, in the bank's row order. */
-  cosines(query) {
+  /** {ids, sims}: the `k` examples most like `query` and their cosines, best first. O(n) for a small k, and
+   * only k pairs leave the worker, however many examples there are. */
+  nearest(query, k) {
     const { dim, data } = this;
     const n = norm(query);
-    const sims = new Float32Array(this.size);
+    const count = Math.min(k, this.size);
+    const rows = new Int32Array(count);
+    const sims = new Float32Array(count).fill(-Infinity);
     for (let r = 0; r < this.size; r++) {
       let dot = 0;
       for (let i = 0, o = r * dim; i < dim; i++) dot += data[o + i] * query[i];
-      sims[r] = dot / n;
+      const sim = dot / n;
+      if (sim <= sims[count - 1]) continue;
+      let j = count - 1; // insert into the sorted top k
+      while (j > 0 && sims[j - 1] < sim) {
+        sims[j] = sims[j - 1];
+        rows[j] = rows[j - 1];
+        j -= 1;
+      }
+      sims[j] = sim;
+      rows[j] = r;
     }
-    return { ids: this.ids.slice(), sims };
+    return { ids: Array.from(rows, (r) => this.ids[r]), sims };
   }
 }

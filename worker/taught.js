@@ -1,8 +1,8 @@
-// Teach mode's state in the worker: the example vectors (ExampleBank, for the cosines) and their copy in
+// One label set's state in the worker: the example vectors (ExampleBank, for the cosines) and their copy in
 // IndexedDB (TeachDb). The worker is their one owner: the page sends photos and ids and gets labels, ids and
 // thumbnails back; a vector leaves the worker only for an export (`dump`). A new worker (after a crash) opens
-// the same set and has every vector back. Without IndexedDB (blocked site data) the set lives in memory only
-// (MemoryDb) and `persistent` says so.
+// the same set and has every vector back. Without IndexedDB (blocked site data) the set lives in this worker's
+// memory only (MemoryDb) and `persistent` says so.
 import { ExampleBank } from './examples.js';
 import { MemoryDb, TeachDb } from './teach_db.js';
 
@@ -10,7 +10,7 @@ export class TaughtSet {
   constructor(dim, modelId) {
     this.bank = new ExampleBank(dim);
     this.modelId = modelId;
-    this.db = new MemoryDb();
+    this.db = null;
     this.persistent = false;
     this.nextOrder = 0;
   }
@@ -26,6 +26,8 @@ export class TaughtSet {
       [this.db, this.persistent] = [db, true];
     } catch (err) {
       message = `labels can't be kept in this browser (${err?.message || err}); they last until the page closes`;
+      this.db = MemoryDb.open(name);
+      saved = await this.db.load();
     }
     this.nextOrder = saved.labels.reduce((m, l) => Math.max(m, (l.order ?? 0) + 1), 0);
     const labels = saved.labels.map((l) => l.name);
@@ -87,6 +89,10 @@ export class TaughtSet {
   async remove(ids) {
     await this.db.deleteExamples(ids);
     ids.forEach((id) => this.bank.remove(id));
+  }
+
+  close() {
+    this.db?.close();
   }
 
   // Everything, embeddings included: for the export file.

@@ -1,11 +1,12 @@
-// Teach mode's labels and examples in IndexedDB, read and written by the worker only (it holds the vectors
-// too): one owner, so a new worker after a crash reads the same state back and the page keeps no copy.
-// Every write resolves once its transaction has committed.
+// Label sets in IndexedDB, one database per set (`snaptag-labels:<name>`), read and written by the worker only
+// (it holds the vectors too): one owner, so a new worker after a crash reads the same state back and the page
+// keeps no copy. Every write resolves once its transaction has committed.
 //   labels:   {name, order}            order: a counter, so labels come back in the order they were made
 //   examples: {id, label, embedding: Float32Array, photo: Blob (small JPEG), model, added}
 import { openDb, result, write } from './idb.js';
 
 const DB_VERSION = 1;
+const PREFIX = 'snaptag-labels:';
 
 // Another tab of this site may have changed the set since this one read it: a write that would hide or orphan
 // data is refused inside its transaction (worker.js answers code 'conflict').
@@ -22,10 +23,27 @@ export class TeachDb {
   }
 
   static async open(name) {
-    return new TeachDb(await openDb(name, DB_VERSION, (db) => {
-      db.createObjectStore('labels', { keyPath: 'name' });
-      db.createObjectStore('examples', { keyPath: 'id' }).createIndex('label', 'label');
-    }));
+    const db = await openDb(PREFIX + name, DB_VERSION, (created) => {
+      created.createObjectStore('labels', { keyPath: 'name' });
+      created.createObjectStore('examples', { keyPath: 'id' }).createIndex('label', 'label');
+    });
+    db.onversionchange = () => db.close(); // the set is being removed (here or in another tab): let it go
+    return new TeachDb(db);
+  }
+
+  /** The names of the stored sets. */
+  static async names() {
+    return (await indexedDB.databases()).map((d) => d.name).filter((n) => n?.startsWith(PREFIX))
+      .map((n) => n.slice(PREFIX.length));
+  }
+
+  /** Delete a set; resolves once it is gone (other connections are closed first: see `open`). */
+  static remove(name) {
+    return result(indexedDB.deleteDatabase(PREFIX + name));
+  }
+
+  close() {
+    this.db.close();
   }
 
   async load() {
@@ -108,8 +126,17 @@ export class TeachDb {
   }
 }
 
-// The same verbs in memory: teach mode without IndexedDB (site data blocked) lasts until the page closes.
+// The same verbs in memory: a set without IndexedDB (site data blocked) lasts until the worker ends.
 export class MemoryDb {
+  static sets = new Map(); // name -> MemoryDb: a set closed and opened again in this worker is still there
+
+  static open(name) {
+    if (!MemoryDb.sets.has(name)) MemoryDb.sets.set(name, new MemoryDb());
+    return MemoryDb.sets.get(name);
+  }
+
+  close() {}
+
   constructor() {
     this.labels = new Map(); // name -> order
     this.examples = new Map(); // id -> record

@@ -6,15 +6,21 @@
 //   classify {file, thumb?, embedding?, teach?} -> result {probs, width, height, sha256, decodeMs, inferMs,
 //              thumb? (a 192 px JPEG Blob), embedding? (Float32Array), simIds?, sims?}
 //              file: File/Blob (read once: hashed, then decoded) or ImageBitmap; sha256 is null for a bitmap;
-//              teach: true adds the cosine to every taught example (simIds[i] <-> sims[i])
+//              teach: {set, k} adds the k examples of that open set nearest the photo (simIds[i] <-> sims[i],
+//              best first)
 //   resize   {file, maxSide, quality}         -> resized {blob, width, height}  (JPEG: upright, no metadata;
 //              maxSide and quality as app/logic/result.py's check_resize leaves them)
+//   Label sets: every teach_* request but teach_list names its `set`; several may be open at once.
 //   teach_open {set}                          -> progress {done, total}* -> teach {labels, examples: [{id, label,
-//              photo}], updated, failed: [{id, label, message}], persistent, message, count}
-//   teach_label {op: 'add'|'rename'|'delete', name, to?, ids?} -> teach {count}
-//   teach_add {exampleId, label, file | (embedding, photo)} -> teach {count, thumb}
-//   teach_remove {ids}                        -> teach {count}
-//   teach_dump {}                             -> teach {labels, examples: [{id, label, photo, embedding}]}
+//              photo}], updated, failed: [{id, label, message}], persistent, message, count}  (read again if open)
+//   teach_label {set, op: 'add'|'rename'|'delete', name, to?, ids?} -> teach {count}
+//   teach_add {set, exampleId, label, file | (embedding, photo)} -> teach {count, thumb}
+//   teach_remove {set, ids}                   -> teach {count}
+//   teach_dump {set}                          -> teach {labels, examples: [{id, label, photo, embedding}]}
+//   teach_nearest {set, embeddings: [Float32Array], k} -> teach {nearest: [{ids, sims}]}  (kept results, decided again)
+//   teach_close {set}                         -> teach {count}  (its memory freed; it stays stored)
+//   teach_drop {set}                          -> teach {count}  (closed and deleted from storage)
+//   teach_list {}                             -> teach {sets: [name]}  (the stored sets)
 //   info     {}                               -> info {info}
 //   ping {} (no id) -> pong {} : the client's watchdog
 //   error reply: {id, type: 'error', code: 'decode'|'not_loaded'|'bad_request'|'load_failed'|'storage'|'conflict'|
@@ -26,12 +32,13 @@ import '../vendor/tfjs/tf-converter.min.js';
 import { outputNodes, predictNamed } from './model_io.js';
 import { decode, jpeg, pixels, readOnce, RequestError } from './image.js';
 import { TaughtSet } from './taught.js';
+import { MemoryDb, TeachDb } from './teach_db.js';
 
 const tf = self.tf;
 const THUMB = 192;
 const RESIZE_MODES = ['squash', 'crop'];
 let model = null; // {graph, nodes, metadata, input: {size, resize}}
-let taught = null; // teach mode's set, once opened
+const sets = new Map(); // label set name -> TaughtSet, while open
 
 async function fetchCounting(url, onBytes) {
   const res = await fetch(url);
@@ -56,7 +63,7 @@ async function backendInfo() {
     numTensors: tf.memory().numTensors,
     numBytes: tf.memory().numBytes,
     modelLoaded: model !== null,
-    examples: taught?.bank.size ?? 0,
+    examples: [...sets.values()].reduce((n, set) => n + set.bank.size, 0),
   };
 }
 
@@ -140,7 +147,7 @@ async function look(file, wantThumb) {
 async function classify({ file, thumb = true, embedding = false, teach = false }) {
   const seen = await look(file, thumb);
   const reply = { ...seen, probs: Array.from(seen.probs), embedding: embedding ? seen.embedding : undefined };
-  if (teach) ({ ids: reply.simIds, sims: reply.sims } = taughtSet().bank.cosines(seen.embedding));
+  if (teach) ({ ids: reply.simIds, sims: reply.sims } = taughtSet(teach.set).bank.nearest(seen.embedding, teach.k));
   return reply;
 }
 
@@ -154,13 +161,14 @@ async function resize({ file, maxSide, quality }) {
   }
 }
 
-function taughtSet() {
-  if (!taught) throw new RequestError('not_loaded', 'teach mode has not opened its labels yet');
-  return taught;
+function taughtSet(name) {
+  if (typeof name !== 'string' || !name) throw new RequestError('bad_request', 'a label set request needs the set\'s name');
+  if (!sets.has(name)) throw new RequestError('not_loaded', `the label set ${JSON.stringify(name)} is not open`);
+  return sets.get(name);
 }
 
 // A write to IndexedDB that fails (storage full, say) is a 'storage' error, not a hang.
-async function stored(change) {
+async function stored(set, change) {
   try {
     await change();
   } catch (err) {
@@ -168,28 +176,35 @@ async function stored(change) {
     if (err?.name === 'Conflict') throw new RequestError('conflict', err.message);
     throw new RequestError('storage', `could not be kept in this browser: ${err?.message || err}`);
   }
-  return { count: taught.bank.size };
+  return { count: set.bank.size };
 }
 
-async function teachOpen({ set }, progress) {
-  if (typeof set !== 'string' || !set) throw new RequestError('bad_request', 'teach_open needs the set\'s name');
+function close(name) {
+  sets.get(name)?.close();
+  sets.delete(name);
+}
+
+async function teachOpen({ set: name }, progress) {
+  if (typeof name !== 'string' || !name) throw new RequestError('bad_request', 'teach_open needs the set\'s name');
   const { metadata } = loadedModel();
-  taught = new TaughtSet(metadata.outputs.embedding, String(metadata.model_id || ''));
-  const opened = await taught.open(set, (photo) => look(photo, false), progress);
-  return { ...opened, count: taught.bank.size };
+  close(name);
+  const set = new TaughtSet(metadata.outputs.embedding, String(metadata.model_id || ''));
+  const opened = await set.open(name, (photo) => look(photo, false), progress);
+  sets.set(name, set);
+  return { ...opened, count: set.bank.size };
 }
 
-function teachLabel({ op, name, to, ids = [] }) {
-  const set = taughtSet();
-  if (typeof name !== 'string' || !name) throw new RequestError('bad_request', 'a label needs a name');
-  if (op === 'add') return stored(() => set.addLabel(name));
-  if (op === 'rename') return stored(() => set.renameLabel(name, String(to)));
-  if (op === 'delete') return stored(() => set.deleteLabel(name, ids));
+function teachLabel({ set: name, op, name: label, to, ids = [] }) {
+  const set = taughtSet(name);
+  if (typeof label !== 'string' || !label) throw new RequestError('bad_request', 'a label needs a name');
+  if (op === 'add') return stored(set, () => set.addLabel(label));
+  if (op === 'rename') return stored(set, () => set.renameLabel(label, String(to)));
+  if (op === 'delete') return stored(set, () => set.deleteLabel(label, ids));
   throw new RequestError('bad_request', `unknown label change ${JSON.stringify(op)}`);
 }
 
-async function teachAdd({ exampleId, label, file, embedding, photo }) {
-  const set = taughtSet();
+async function teachAdd({ set: name, exampleId, label, file, embedding, photo }) {
+  const set = taughtSet(name);
   if (typeof exampleId !== 'string' || !exampleId || typeof label !== 'string') {
     throw new RequestError('bad_request', 'an example needs a string id and a label');
   }
@@ -201,8 +216,30 @@ async function teachAdd({ exampleId, label, file, embedding, photo }) {
     throw new RequestError('bad_request', 'an example\'s embedding must be finite numbers, not all zero');
   }
   if (embedding === undefined) ({ embedding, thumb: photo } = await look(file, true));
-  const reply = await stored(() => set.add(exampleId, label, Float32Array.from(embedding), photo));
+  const reply = await stored(set, () => set.add(exampleId, label, Float32Array.from(embedding), photo));
   return { ...reply, thumb: photo };
+}
+
+async function teachDrop({ set: name }) {
+  if (typeof name !== 'string' || !name) throw new RequestError('bad_request', 'teach_drop needs the set\'s name');
+  close(name);
+  MemoryDb.sets.delete(name);
+  try {
+    await TeachDb.remove(name);
+  } catch (err) {
+    throw new RequestError('storage', `could not be deleted from this browser: ${err?.message || err}`);
+  }
+  return { count: 0 };
+}
+
+async function teachList() {
+  let stored = [];
+  try {
+    stored = await TeachDb.names();
+  } catch {
+    // no IndexedDB (site data blocked): only the sets in memory
+  }
+  return { sets: [...new Set([...stored, ...MemoryDb.sets.keys()])].sort() };
 }
 
 const handlers = {
@@ -213,8 +250,17 @@ const handlers = {
   teach_open: teachOpen,
   teach_label: teachLabel,
   teach_add: teachAdd,
-  teach_remove: ({ ids }) => stored(() => taughtSet().remove(Array.from(ids ?? [], String))),
-  teach_dump: () => taughtSet().dump(),
+  teach_remove: ({ set, ids }) => stored(taughtSet(set), () => taughtSet(set).remove(Array.from(ids ?? [], String))),
+  teach_dump: ({ set }) => taughtSet(set).dump(),
+  teach_nearest: ({ set, embeddings = [], k }) => ({
+    nearest: Array.from(embeddings, (e) => taughtSet(set).bank.nearest(e, k)),
+  }),
+  teach_close: ({ set }) => {
+    close(set);
+    return { count: 0 };
+  },
+  teach_drop: teachDrop,
+  teach_list: teachList,
 };
 const replies = { load: 'loaded', classify: 'result', resize: 'resized', info: 'info' };
 

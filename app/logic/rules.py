@@ -2,7 +2,7 @@
 categories (app/logic/mapping.py's review rule) or a taught label set (app/logic/teach.py's vote and 'unknown'
 rule). Later rules (a correction overlay, say) wrap one of these. Pure Python.
 
-A rule says which scores it needs from the worker (`uses_examples`: the cosine to every taught example, besides
+A rule says which scores it needs from the worker (`examples`: the nearest examples of which label set, besides
 the model's probabilities), turns them into a Decision, and names its categories for the user.
 """
 
@@ -20,11 +20,13 @@ class Scores:
     """What the worker measured of one photo."""
 
     probs: tuple[float, ...] = ()  # the model's calibrated probabilities, in its class order
-    sims: tuple[tuple[str, float], ...] = ()  # (example id, cosine) for every taught example, when asked for
+    sims: tuple[tuple[str, float], ...] = ()  # (example id, cosine) of the nearest taught examples, when asked for
 
 
 class Rule(Protocol):
-    uses_examples: bool
+    @property
+    def examples(self) -> dict | None:
+        """{set, k}: the worker adds the k examples of that label set nearest the photo; None: not needed."""
 
     def decide(self, scores: Scores) -> Decision: ...
 
@@ -36,7 +38,7 @@ class ModelRule:
     """The shipped model's categories; 'review' for out-of-scope or unsure photos."""
 
     cmap: ClassMap
-    uses_examples = False
+    examples = None
 
     def decide(self, scores: Scores) -> Decision:
         return self.cmap.decide(scores.probs)
@@ -50,7 +52,11 @@ class TaughtRule:
     """A taught label set's labels; 'review' for a photo unlike every label."""
 
     teach: TeachSet
-    uses_examples = True
+    set_name: str
+
+    @property
+    def examples(self) -> dict:
+        return {"set": self.set_name, "k": self.teach.config.k}
 
     def decide(self, scores: Scores) -> Decision:
         return self.teach.decide(scores.sims)

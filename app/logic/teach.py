@@ -1,12 +1,15 @@
-"""Teach mode's labels, examples and decisions. Pure Python: the page (Pyodide) and `build.py fewshot` (CPython)
-share it.
+"""Label sets: their labels, examples and predictions. Pure Python: the page (Pyodide) and `build.py fewshot`
+(CPython) share it.
 
 A photo's label is a vote of its k most similar examples (cosine of the model's `embedding`), each weighing
 exp((cos - 1) / tau). Whether it is like *any* label is a calibrated distance, not a vote share: the best
 cosine to the winning label's examples maps to P(known) = sigmoid(a * cos + b), with a and b fit on few-shot
-tasks drawn from other classes (`model/training/teach_calibration.py`, stored in the model's metadata); below
-`min_known` the photo goes to review ("unknown"). The vectors live where the math runs (the worker, or numpy);
-this module sees (example id, cosine) pairs.
+tasks drawn from other classes (`model/training/teach_calibration.py`, stored in the model's metadata). A
+prediction spreads P(known) over the labels by their vote shares and gives the rest, 1 - P(known), to
+`unknown`: the confidences and `unknown` sum to 1. The label is the vote's winner, the largest confidence; None
+when P(known) is below `min_known` (0.5: `unknown` is the larger part), a photo unlike every label. The vectors
+live where the math runs (the worker, or numpy); this module sees (example id, cosine) pairs, of the k nearest
+examples or of all.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from app.logic.errors import UserError
 from app.logic.mapping import REVIEW, Decision
 
 MAX_LABEL_LENGTH = 40
+MAX_SET_NAME_LENGTH = 100
 MAX_LABELS = 1000  # a set with more is refused with a message (a page shows every label)
 FORBIDDEN = set('/\\:*?"<>|')
 # Characters that make a name display as something it is not: direction overrides/isolates and marks
@@ -36,7 +40,7 @@ class TeachConfig:
     tau: float = 0.1
     known_a: float | None = None  # P(known) = sigmoid(known_a * best cosine + known_b): fit per model, in its
     known_b: float | None = None  # metadata (model/training/teach_calibration.py); None until then
-    min_known: float = 0.5
+    min_known: float = 0.5  # below this P(known) the photo is unlike every label: the label is None
 
     @classmethod
     def from_metadata(cls, meta: dict) -> TeachConfig:
@@ -57,24 +61,36 @@ class TeachConfig:
         return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
 
 
+def _cleaned(name: object, what: str, max_length: int) -> str:
+    """NFC, spaces collapsed; a TeachError for a non-text, empty or too long name, or one with control or
+    text-direction characters (they make a name display as something it is not)."""
+    if not isinstance(name, str):
+        raise TeachError(f"A {what}'s name must be text, not {type(name).__name__}.")
+    name = " ".join(unicodedata.normalize("NFC", name).split())
+    if not name:
+        raise TeachError(f"A {what} needs a name.")
+    if len(name) > max_length:
+        raise TeachError(f"A {what}'s name can be at most {max_length} characters.")
+    if any(c in BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") for c in name):
+        raise TeachError(f"{name.encode('unicode_escape').decode()!r} can't be used: it holds control or "
+                         "text-direction characters.")
+    return name
+
+
 def check_label(name: str, taken: Container[str] = ()) -> str:
     """The cleaned label name (NFC, spaces collapsed), or a TeachError saying what is wrong with it. `taken`
     holds the lower-cased names already in use (a set, so a check is O(1))."""
-    if not isinstance(name, str):
-        raise TeachError(f"A label name must be text, not {type(name).__name__}.")
-    name = " ".join(unicodedata.normalize("NFC", name).split())
-    if not name:
-        raise TeachError("A label needs a name.")
-    if len(name) > MAX_LABEL_LENGTH:
-        raise TeachError(f"A label name can be at most {MAX_LABEL_LENGTH} characters.")
-    if any(c in BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") for c in name):
-        raise TeachError(f"{name.encode('unicode_escape').decode()!r} can't be a label name: it holds control or "
-                         "text-direction characters.")
+    name = _cleaned(name, "label", MAX_LABEL_LENGTH)
     if name.lower() == REVIEW or name.startswith(".") or FORBIDDEN & set(name):
         raise TeachError(f"{name!r} can't be a label name (not 'review', no leading dot, none of / \\ : * ? \" < > |).")
     if name.lower() in taken:
         raise TeachError(f"There is already a label called {name!r}.")
     return name
+
+
+def check_set_name(name: str) -> str:
+    """A label set's name, cleaned as a label's is (it names the set's storage in the browser)."""
+    return _cleaned(name, "label set", MAX_SET_NAME_LENGTH)
 
 
 @dataclass
@@ -145,24 +161,46 @@ class TeachSet:
         if label not in self.counts:
             raise TeachError(f"there is no label {label!r}")
 
-    def decide(self, sims: Iterable[tuple[str, float]]) -> Decision:
-        """The label for a photo from its cosine to each example (unknown ids are skipped): the winning label
-        first in `top`, then the others by P(known); category REVIEW with reason "unknown" when the winner's
-        P(known) is below min_known, or "no_examples" when nothing is taught yet."""
+    def predict(self, sims: Iterable[tuple[str, float]]) -> Prediction:
+        """The prediction for a photo from its cosines to the examples (unknown ids are skipped; the k nearest
+        are enough)."""
         cfg = self.config
         pairs = sorted(((self.examples[i], float(s)) for i, s in sims if i in self.examples), key=lambda p: -p[1])
+        confidences = dict.fromkeys(self.labels, 0.0)
         if not pairs:
-            return Decision(REVIEW, (), "no_examples")
+            return Prediction(None, confidences, 1.0)
         votes: dict[str, float] = {}
         for label, cos in pairs[: cfg.k]:
             votes[label] = votes.get(label, 0.0) + math.exp((cos - 1.0) / cfg.tau)
         winner = max(sorted(votes), key=lambda lab: votes[lab])  # a tie goes to the name that sorts first
-        best: dict[str, float] = {}
-        for label, cos in pairs:
-            best.setdefault(label, cos)  # pairs are sorted: the first seen is the best
-        known = {label: cfg.known(cos) for label, cos in best.items()}
-        others = sorted((lab for lab in known if lab != winner), key=lambda lab: -known[lab])
-        top = tuple((lab, known[lab]) for lab in [winner, *others])
-        if known[winner] < cfg.min_known:
+        known = cfg.known(next(cos for label, cos in pairs if label == winner))  # pairs are sorted: its best
+        total = sum(votes.values())
+        confidences.update({label: known * v / total for label, v in votes.items()})
+        return Prediction(winner if known >= cfg.min_known else None, confidences, 1.0 - known)
+
+    def decide(self, sims: Iterable[tuple[str, float]]) -> Decision:
+        """The prediction as a Decision: its label, or REVIEW with reason "unknown" (unlike every label) or
+        "no_examples" (nothing taught yet); `top` holds every label by confidence, then "unknown"."""
+        return self.predict(sims).decision()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A label set's answer for one photo: `confidences` (every label) and `unknown` sum to 1; `label` is the
+    most confident label, or None (unlike every label)."""
+
+    label: str | None
+    confidences: dict[str, float]
+    unknown: float
+
+    def decision(self) -> Decision:
+        if self.unknown >= 1.0 and not any(self.confidences.values()):
+            return Decision(REVIEW, (), "no_examples")
+        top = tuple(sorted(self.confidences.items(), key=lambda kv: -kv[1]))
+        if self.label is None:
             return Decision(REVIEW, top, "unknown")
-        return Decision(winner, top)
+        return Decision(self.label, top)
+
+    def public(self) -> dict:
+        """What predictClass answers (docs/embedding.md)."""
+        return {"label": self.label, "confidences": dict(self.confidences), "unknown": self.unknown}

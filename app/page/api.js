@@ -4,6 +4,7 @@
 //   await snaptag.ready;                                   // Python up, model loaded
 //   const r = await snaptag.classify(file);                // {category, categoryName, prob, reason, top, ...}
 //   const jpeg = await snaptag.resize(file, {maxSide: 1600, quality: 0.85});  // defaults: app/logic/result.py's
+//   const set = await snaptag.labels.open('parts');       // a label set: addExample, predictClass, ... (below)
 //
 // The verbs are Python's (app/api.py): this file starts the image worker and the model at once, and starts
 // Python (PyScript + the local Pyodide) unless the page runs PyScript itself, in which case the page's Python
@@ -65,6 +66,57 @@ async function startPython(started) {
   await import(at('pyscript/core.js'));
 }
 
+// Anything but a Blob that holds a picture, as a new ImageBitmap of what it shows now: the worker takes that one
+// over (transferred), so the caller's own bitmap, canvas or video stays usable.
+const DRAWABLE = [['ImageBitmap', 'an ImageBitmap'], ['HTMLCanvasElement', 'a canvas'], ['OffscreenCanvas', 'a canvas'],
+  ['HTMLImageElement', 'an <img>'], ['HTMLVideoElement', 'a <video>'], ['ImageData', 'ImageData'],
+  ['VideoFrame', 'a VideoFrame']];
+
+async function frameOf(source) {
+  const kind = DRAWABLE.find(([type]) => self[type] && source instanceof self[type])?.[1];
+  if (!kind) {
+    throw failure('bad_request', 'expected a File, Blob, ImageBitmap, canvas, <img>, ImageData or playing <video>, '
+      + `got ${source === null ? 'null' : typeof source === 'object' ? source.constructor?.name : typeof source}`);
+  }
+  if (source instanceof HTMLVideoElement && source.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
+    throw failure('bad_request', 'the video has no frame yet: start it playing first');
+  }
+  if (source instanceof HTMLImageElement && !(source.complete && source.naturalWidth)) {
+    throw failure('bad_request', 'the <img> has not loaded a picture');
+  }
+  try {
+    return await createImageBitmap(source);
+  } catch (err) {
+    throw failure('bad_request', `could not read a picture from ${kind} (${err?.message || err})`);
+  }
+}
+
+// A label set's handle (docs/embedding.md): every verb is Python's (app/labels.py), like classify.
+class LabelSet {
+  #call;
+
+  constructor(name, call) {
+    this.name = name;
+    this.#call = (verb, ...args) => call('labels', verb, name, ...args);
+  }
+
+  addExample(source, label) { return this.#call('addExample', source, label); }
+
+  deleteExample(id) { return this.#call('deleteExample', id); }
+
+  renameClass(oldName, newName) { return this.#call('renameClass', oldName, newName); }
+
+  clearClass(label) { return this.#call('clearClass', label); }
+
+  deleteClass(label) { return this.#call('deleteClass', label); }
+
+  getClassExampleCount() { return this.#call('getClassExampleCount'); }
+
+  predictClass(source) { return this.#call('predictClass', source); }
+
+  export() { return this.#call('export'); }
+}
+
 function create() {
   const snaptag = {};
   let registered;
@@ -104,6 +156,13 @@ function create() {
   snaptag.ready = Promise.all([python, snaptag.model]).then(() => call('ready'));
   snaptag.classify = (file) => call('classify', file);
   snaptag.resize = (file, { maxSide, quality } = {}) => call('resize', file, maxSide, quality);
+  snaptag.frameOf = frameOf;
+  snaptag.labels = {
+    open: async (name) => new LabelSet(await call('labels', 'open', name), call),
+    import: async (file, name) => new LabelSet(await call('labels', 'import', name, file), call),
+    list: () => call('labels', 'list'),
+    remove: (name) => call('labels', 'remove', name),
+  };
   // Python that finishes without registering (app.api failed to import) rejects `ready` with a reason.
   window.addEventListener('py:all-done', () => failed(failure('python_failed', 'Python stopped before snaptag was ready')));
   snaptag.ready.catch(() => {}); // a page that never awaits it gets no unhandled rejection

@@ -7,7 +7,7 @@ import { ResultsStore } from './results_store.js';
 import * as teachDom from './teach_dom.js';
 
 const root = document.documentElement;
-Object.assign(snaptag, { inbox: [], onfiles: null, swReady: null, openResultsStore: () => ResultsStore.open(), layout,
+Object.assign(snaptag, { inbox: [], onfiles: null, swReady: null, openResultsStore: (name) => ResultsStore.open(name), layout,
   teachDom });
 
 // `via`: 'input' (#upload), 'drop' or 'paste'; `target`: the element a drop landed on. Teach mode files a

@@ -66,8 +66,7 @@ class Camera:
                 await asyncio.sleep(0.05)
                 continue
             try:
-                frame = await api.awaited(window, "createImageBitmap", video())
-                self.draw((await api.classify(frame, self.panel.rule)).decision)
+                self.draw((await api.classify(video(), self.panel.rule)).decision)
             except Exception as err:  # noqa: BLE001  a dropped frame is not fatal; say why and go on
                 self.panel.say(f"Camera: {err.message if isinstance(err, ApiError) else err}", error=True)
                 await asyncio.sleep(0.2)
@@ -101,16 +100,20 @@ class Camera:
         document.documentElement.dataset.camera = "off"
 
     async def burst(self, label: str) -> None:
-        """Add frames to `label` while its capture button is held; then say how many."""
-        added = 0
+        """Add frames to `label` while its capture button is held, counting them as they are stored; then say how
+        many (and why it stopped early, if it did)."""
+        added, problem = 0, ""
         while label in self.capturing and self.stream is not None:
             try:
-                frame = await api.awaited(window, "createImageBitmap", video())
-            except ApiError:
-                break  # the camera stopped
-            added += await self.panel.add_examples(label, [frame])
+                await self.panel.add_example(label, video())
+            except ApiError as err:
+                problem = err.message
+                break
+            added += 1
+            self.panel.say(f"Capturing {label}: {added} frame{'s' if added != 1 else ''}…")
             await asyncio.sleep(BURST_INTERVAL_S)
-        self.panel.say(f"Added {added} frame{'s' if added != 1 else ''} to {label}.")
+        note = f"Added {added} frame{'s' if added != 1 else ''} to {label}."
+        self.panel.say(note + (f" It stopped: {problem}" if problem else ""), error=bool(problem))
 
     def on_press(self, event) -> None:
         button = event.target.closest("[data-capture]")

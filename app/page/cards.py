@@ -48,6 +48,7 @@ class CardList:
         self.rule: Rule | None = None
         self.files: dict = {}  # item id -> the File, while it may still be classified (or retried)
         self.thumbs: dict = {}  # item id -> its thumbnail Blob
+        self.embeddings: dict = {}  # item id -> its embedding (a JS Float32Array), under a taught set's rule
         self.filter: str | None = None  # a count key: only its cards are shown
         self.grouped = False
         self.nodes: dict[int, object] = {}  # item id -> its card
@@ -217,6 +218,7 @@ class CardList:
         self.nodes.pop(item.id).remove()
         self.files.pop(item.id, None)
         self.thumbs.pop(item.id, None)
+        self.embeddings.pop(item.id, None)
         if forget and self.keep and item.duplicate_of is None and item.status == DONE:
             self.keep.forget(item)
         if promoted:
@@ -231,13 +233,17 @@ class CardList:
         self.queue.clear()
         self.files.clear()
         self.thumbs.clear()
+        self.embeddings.clear()
         self.regroup()
 
     async def process(self, item: Item) -> None:
         try:
-            res = await api.classify(self.files.get(item.id), self.rule, thumb=True)
+            taught = self.rule is not None and self.rule.examples is not None
+            res = await api.classify(self.files.get(item.id), self.rule, thumb=True, embedding=taught)
             if item.id not in self.queue.items:  # removed meanwhile
                 return
+            if res.embedding:  # kept, so that the card can follow its labels (teach mode)
+                self.embeddings[item.id] = res.embedding
             self.queue.finish(item.id, res.decision, res.photo)
             if res.thumb:
                 self.show_thumb(item, res.thumb)

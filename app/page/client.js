@@ -3,11 +3,12 @@
 // A worker that dies comes back. It counts as dead when it crashes (an error event), when it stays silent for
 // SILENCE_MS while requests wait (a watchdog pings it every second; a terminated worker never answers), or when
 // a request passes its time limit. Then a new worker starts (`this.worker` is always the current one), loads
-// the model again, opens teach mode's set again (the worker reads its vectors from IndexedDB), and every request
+// the model again, opens every label set that was open (the worker reads its vectors from IndexedDB), and every request
 // that was in flight is sent once more; one that was already on its second try is rejected with code
 // 'worker_died'. Camera frames are not sent again (they were transferred): they are rejected with 'worker_died' too.
 const LIMITS_MS = { load: 180000, classify: 60000, resize: 60000, info: 10000, teach_open: 180000, teach_add: 60000,
-  teach_label: 10000, teach_remove: 10000, teach_dump: 60000 };
+  teach_label: 10000, teach_remove: 10000, teach_dump: 60000, teach_close: 10000, teach_drop: 10000, teach_list: 10000,
+  teach_nearest: 10000 };
 const SILENCE_MS = 8000;
 const MAX_RESTARTS = 5; // in a row without a request succeeding in between: then the page is told to reload
 
@@ -21,7 +22,7 @@ export class SnaptagWorker {
     this.pending = new Map(); // request id -> entry
     this.waiting = []; // entries sent while a restart is under way
     this.nextId = 1;
-    this.teachOpened = null; // teach_open's payload, to open the same set in a new worker
+    this.openSets = new Set(); // the label sets open in the worker, to open them again in a new one
     this.modelUrl = null;
     this.restarts = 0; // how many times a worker was replaced
     this.failedRestarts = 0;
@@ -34,8 +35,8 @@ export class SnaptagWorker {
     return this.#request('load', { modelUrl }, [], onProgress);
   }
 
-  // options: {thumb: false} skips the thumbnail, {embedding: true} returns the embedding, {teach: true} adds
-  // the cosine to every taught example. An ImageBitmap (a camera frame) is transferred, not copied.
+  // options: {thumb: false} skips the thumbnail, {embedding: true} returns the embedding, {teach: {set, k}} adds
+  // the k nearest examples of an open label set. An ImageBitmap (a camera frame) is transferred, not copied.
   classify(file, options = {}) {
     return this.#request('classify', { file, ...options }, file instanceof ImageBitmap ? [file] : []);
   }
@@ -45,9 +46,11 @@ export class SnaptagWorker {
     return this.#request('resize', { file, maxSide, quality });
   }
 
-  // Teach mode's requests (worker.js: teach_open, teach_label, teach_add, teach_remove, teach_dump).
+  // Label set requests (worker.js: teach_open, teach_label, teach_add, teach_remove, teach_dump, teach_nearest,
+  // teach_close, teach_drop, teach_list).
   teach(type, payload = {}, onProgress = null) {
-    if (type === 'teach_open') this.teachOpened = { ...payload };
+    if (type === 'teach_open') this.openSets.add(payload.set);
+    if (type === 'teach_close' || type === 'teach_drop') this.openSets.delete(payload.set);
     const file = payload.file;
     return this.#request(type, payload, file instanceof ImageBitmap ? [file] : [], onProgress);
   }
@@ -133,7 +136,7 @@ export class SnaptagWorker {
     this.#start();
     this.restarting = (async () => {
       if (this.modelUrl) await this.#request('load', { modelUrl: this.modelUrl }, [], null, true);
-      if (this.teachOpened) await this.#request('teach_open', this.teachOpened, [], null, true);
+      for (const set of this.openSets) await this.#request('teach_open', { set }, [], null, true);
     })();
     let reloadError = null;
     try {

@@ -34,27 +34,28 @@ class Keeper:
     """Saves each result (and its override and thumbnail) as it changes; forgets removed ones. A write that fails
     (storage full, say) is said in #saved-status with how many results were not kept; sorting goes on."""
 
-    def __init__(self, store, model_id: str) -> None:
-        self.store, self.model_id = store, model_id
+    def __init__(self, store, model_id: str, kind: str = "results", extra=None) -> None:
+        self.store, self.model_id, self.kind = store, model_id, kind  # kind: what other tabs are told of
+        self.extra = extra or (lambda _item: {})  # item -> more fields for its record (teach mode: the embedding)
         self.added: dict[int, float] = {}  # item id -> when it was first kept (keeps the order across reloads)
         self.unsaved: set[int] = set()  # items whose last write failed
 
     def save(self, item: Item, thumb) -> None:
         added = self.added.setdefault(item.id, float(Date.now()))
         record = saved.to_record(item, self.model_id, added)
-        self._write("put", js_object({**record, "thumb": thumb}), item=item)
+        self._write("put", js_object({**record, **self.extra(item), "thumb": thumb}), item=item)
 
     def forget(self, item: Item) -> None:
         self.added.pop(item.id, None)
         self.unsaved.discard(item.id)
         self._write("delete", item.photo.digest)
-        tabs.tell("results", op="delete", id=item.photo.digest)
+        tabs.tell(self.kind, op="delete", id=item.photo.digest)
 
     def clear(self) -> None:
         self.added.clear()
         self.unsaved.clear()
         self._write("clear")
-        tabs.tell("results", op="clear")
+        tabs.tell(self.kind, op="clear")
 
     def _write(self, method: str, *args, item: Item | None = None) -> None:
         """store[method](*args) (`item`: the result it keeps; the other tabs are told once it is written); writes
@@ -67,7 +68,7 @@ class Keeper:
                 await awaited(self.store, method, *args)
                 if item is not None:
                     self.unsaved.discard(item.id)
-                    tabs.tell("results", op="put", id=item.photo.digest)
+                    tabs.tell(self.kind, op="put", id=item.photo.digest)
             except ApiError as err:  # a full disk must not stop sorting: say it, and what was not kept
                 if item is not None:
                     self.unsaved.add(item.id)
@@ -86,14 +87,14 @@ def original(queue: PhotoQueue, digest: str) -> Item | None:
                  if i.photo is not None and i.photo.digest == digest and i.duplicate_of is None), None)
 
 
-def show_record(cards: CardList, keeper: Keeper, rec: dict) -> bool:
-    """A kept record as a card; False when it can't be shown here (another model made it, or it is unreadable)."""
+def show_record(cards: CardList, keeper: Keeper, rec: dict) -> Item | None:
+    """A kept record as a card, its item; None when it can't be shown here (another model made it, or it is
+    unreadable)."""
     item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k != "thumb"}, keeper.model_id)
-    if item is None:
-        return False
-    keeper.added[item.id] = float(rec.get("added") or 0)
-    cards.add(item, rec.get("thumb") or None)
-    return True
+    if item is not None:
+        keeper.added[item.id] = float(rec.get("added") or 0)
+        cards.add(item, rec.get("thumb") or None)
+    return item
 
 
 def build_counts(cmap: ClassMap) -> None:

@@ -23,9 +23,11 @@ class Tabs:
     def on(self, kind: str, handler: Callable[[dict], None]) -> None:
         self.handlers[kind] = handler
 
-    def tell(self, kind: str, **detail) -> None:
-        """Tell the other tabs (not this one) of a change."""
+    def tell(self, kind: str, here: bool = False, **detail) -> None:
+        """Tell the other tabs of a change (`here`: this one's handler too)."""
         self.channel.postMessage(js_object({"kind": kind, **detail}))
+        if here and kind in self.handlers:
+            self.handlers[kind]({"kind": kind, **detail})
 
     def _receive(self, event) -> None:
         message = event.data.to_py() if hasattr(event.data, "to_py") else {}

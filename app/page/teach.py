@@ -1,19 +1,19 @@
 """Teach mode's panel (DOM, Pyodide): labels, their examples, and photos classified by them.
 
-Python owns the labels and every decision (app/logic/teach.py, through app/logic/rules.py's TaughtRule on the
-one classify path); the worker owns the example vectors and their copy in IndexedDB (worker/taught.js): the page
-sends it photos and ids and gets thumbnails back. An example is shown as added once the worker has stored it.
+A client of the label-set API (app/labels.py), as host pages are: its set is TEACH_SET. Python owns the labels and
+every decision (app/logic/teach.py, through app/logic/rules.py's TaughtRule on the one classify path); the worker
+owns the example vectors and their copy in IndexedDB (worker/taught.js). An example is shown as added once the
+worker has stored it.
 The camera is app/page/camera.py, import and export app/page/transfer.py. Automation contract: README.
 """
 
 import asyncio
 import time
-import uuid
 
 from js import CSS, document, window
 from pyodide.ffi import to_js
 
-from app import api
+from app import labels
 from app.logic.queue import PhotoQueue
 from app.logic.result import ApiError, ModelInfo
 from app.logic.rules import TaughtRule
@@ -22,13 +22,17 @@ from app.page.camera import Camera
 from app.page.cards import CardList
 from app.page.dom import js_object, listen, next_task
 from app.page.tabs import tabs
+from app.page.teach_results import Following
 from app.page.transfer import Transfer
 
 REASONS = {"unknown": " (unlike every label)", "no_examples": " (nothing taught yet)"}
-TEACH_SET = "snaptag-teach"  # the page's own label set in IndexedDB (worker/taught.js)
+TEACH_SET = "My labels"  # the page's own label set (app/labels.py); a host page may open it too
 CHUNK = 200  # labels (and 5 times as many examples) shown per task on restore: no long task however many
 ui = window.snaptag.teachDom  # app/page/teach_dom.js: the label and example elements
-WRITES = {"teach_label", "teach_add", "teach_remove"}  # the requests that change the set
+
+
+def progress(p) -> None:
+    say(f"Updating {p.done + 1} of {p.total} examples for the new model…")
 
 
 def say(text: str, error: bool = False) -> None:
@@ -41,9 +45,10 @@ class TeachPanel:
     say = staticmethod(say)
 
     def __init__(self) -> None:
-        self.teach = TeachSet()
-        self.rule = TaughtRule(self.teach)
+        self.set: labels.LabelSet | None = None  # opened in start()
         self.cards = CardList("teach-results", PhotoQueue(), REASONS)
+        self.following = Following(self.cards)  # the cards are decided again when the set changes
+        self.deleted: tuple[str, list] | None = None  # the last deleted label and its examples, for Undo
         self.nodes: dict[str, object] = {}  # label -> its element (app/page/teach_dom.js builds them)
         self.figs: dict[str, object] = {}  # example id -> its element, once looked up
         self.refreshing = None  # a pending re-read after another tab's change
@@ -62,36 +67,40 @@ class TeachPanel:
 
         asyncio.ensure_future(guarded())
 
-    async def worker(self, kind: str, payload: dict, on_progress=None):
-        """A teach request to the worker (worker.js teach_*); its error reply is an ApiError. The other tabs are
-        told of every change, and read the set again (app/page/tabs.py)."""
-        reply = await api.in_worker("teach", kind, js_object(payload), on_progress)
-        if kind in WRITES:
-            tabs.tell("teach")
-        return reply
+    @property
+    def teach(self) -> TeachSet:
+        return self.set.teach
 
-    def changed_elsewhere(self, _message: dict) -> None:
+    @property
+    def rule(self) -> TaughtRule:
+        return self.set.rule
+
+    def changed_elsewhere(self, message: dict) -> None:
         """Another tab changed the set: read it again, once its burst of changes is over."""
+        if message.get("set") != TEACH_SET:
+            return
         if self.refreshing is not None:
             self.refreshing.cancel()
         self.refreshing = asyncio.get_event_loop().call_later(0.3, lambda: self.run(self.reread()))
 
-    async def reread(self) -> None:
-        self.refreshing = None
-        for ex_id in list(self.teach.examples):
-            ui.dropExample(self.fig(ex_id, self.teach.examples[ex_id]))
-        for node in self.nodes.values():
-            node.remove()
+    async def redraw(self) -> None:
+        """Read the set again (or anew, if it was removed) and show it anew."""
+        ui.clearAll(document.getElementById("teach-labels"))
         self.nodes.clear()
         self.figs.clear()
-        self.teach.clear()
         await self.restore()
+        self.cards.rule = self.rule
+
+    async def reread(self) -> None:
+        self.refreshing = None
+        await self.redraw()
         self.say("The labels were changed in another tab: " + str(document.getElementById("teach-message")
                                                                   .textContent))
 
     def labels_changed(self, *names: str) -> None:
-        """Show the counts of `names` (all labels when none is given)."""
+        """Show the counts of `names` (all labels when none is given); the results follow."""
         self.cards.queue.categories = list(self.teach.labels)
+        self.following.changed(self.set)
         for name in names or self.teach.labels:
             node = self.nodes.get(name)
             if node is None:
@@ -105,7 +114,6 @@ class TeachPanel:
         self.nodes |= zip(names, ui.showLabels(document.getElementById("teach-labels"), to_js(names)), strict=True)
 
     def show_example(self, ex_id: str, label: str, photo) -> None:
-        self.teach.add_example(ex_id, label)
         self.figs[ex_id] = ui.exampleElement(ex_id, photo)
         self.nodes[label].querySelector(".examples").append(self.figs[ex_id])
 
@@ -116,24 +124,16 @@ class TeachPanel:
         return self.figs[ex_id]
 
     async def add_label(self, name: str) -> str:
-        """The one way a label is made (typed, or from an import): checked, stored in order, shown."""
-        name = self.teach.add_label(name)
-        try:
-            await self.worker("teach_label", {"op": "add", "name": name})
-        except ApiError:
-            self.teach.delete_label(name)
-            raise
+        """The one way the page makes a label (typed, or from an import): checked, stored in order, shown."""
+        name = await self.set.add_label(name)
         self.show_labels([name])
         self.labels_changed(name)
         return name
 
-    async def add_example(self, label: str, source=None, embedding=None, photo=None, ex_id: str = "") -> None:
-        """One example: a photo (File or camera frame) the worker embeds, or an imported (embedding, photo)."""
-        ex_id = ex_id or uuid.uuid4().hex
-        payload = {"exampleId": ex_id, "label": label}
-        payload |= {"file": source} if embedding is None else {"embedding": embedding, "photo": photo}
-        reply = await self.worker("teach_add", payload)
-        self.show_example(ex_id, label, reply.thumb)
+    async def add_example(self, label: str, source) -> None:
+        """One example from a photo (File or camera frame): stored, then shown."""
+        ex_id, thumb = await self.set.add(label, source)
+        self.show_example(ex_id, label, thumb)
         self.labels_changed(label)
 
     async def add_examples(self, label: str, photos) -> int:
@@ -141,8 +141,6 @@ class TeachPanel:
         for n, photo in enumerate(photos, 1):
             name = str(getattr(photo, "name", "") or "A camera frame")
             try:
-                if api.is_file(photo):
-                    await api.check(photo)
                 if len(photos) > 1:
                     say(f"Adding {n} of {len(photos)} to {label}…")
                 await self.add_example(label, photo)
@@ -151,18 +149,15 @@ class TeachPanel:
                 say(f"{name}: {getattr(err, 'message', err)}", error=True)
             except Exception as err:  # noqa: BLE001  one bad photo must not stop the others
                 say(f"{name}: could not add it ({err})", error=True)
-        if added and len(photos) > 1:
+        if added:
             say(f"Added {added} example{'s' if added != 1 else ''} to {label}.")
-        elif added:
-            say(f"Added 1 example to {label}.")
         return added
 
     async def delete_example(self, ex_id: str) -> None:
         """Remove one example everywhere (the worker and IndexedDB, then the page): O(1) in each."""
-        await self.worker("teach_remove", {"ids": [ex_id]})
         label = self.teach.examples[ex_id]
+        await self.set.delete_example(ex_id)
         ui.dropExample(self.fig(ex_id, label))
-        self.teach.remove_example(ex_id)
         self.figs.pop(ex_id, None)
         self.labels_changed(label)
 
@@ -178,31 +173,59 @@ class TeachPanel:
     async def rename_label(self, node, new: str) -> None:
         old = node.dataset.label
         try:
-            new = self.teach.rename_label(old, new)
-            await self.worker("teach_label", {"op": "rename", "name": old, "to": new})
-        except (TeachError, ApiError) as err:
-            if new in self.teach.counts and new != old:  # the worker refused: back to the old name
-                self.teach.rename_label(new, old)
+            new = await self.set.rename_class(old, new)
+        except ApiError as err:
             node.querySelector("[data-rename]").value = old
-            say(str(getattr(err, "message", err)), error=True)
+            say(err.message, error=True)
             return
         node.dataset.label = node.querySelector("[data-rename]").value = new
         self.nodes[new] = self.nodes.pop(old)
+        self.following.renamed(old, new)
         self.active = new if self.active == old else self.active
         self.labels_changed(new)
 
+    def ask_delete(self, node) -> None:
+        """A label's Delete asks first (the button says what goes); a second click within 5 s deletes."""
+        button = node.querySelector("[data-delete-label]")
+        if node.getAttribute("data-confirming") == "true":
+            self.run(self.delete_label(node))
+            return
+        n = self.teach.count(node.dataset.label)
+        node.dataset.confirming = "true"
+        button.textContent = f"Delete it and its {n} example{'s' if n != 1 else ''}? Click again"
+
+        def disarm() -> None:
+            node.dataset.confirming = "false"
+            button.textContent = "Delete label"
+
+        asyncio.get_event_loop().call_later(5, disarm)
+
     async def delete_label(self, node) -> None:
         name = node.dataset.label
-        ids = [ex_id for ex_id, label in self.teach.examples.items() if label == name]
-        await self.worker("teach_label", {"op": "delete", "name": name, "ids": ids})
-        for ex_id in ids:
+        kept = [ex for ex in await self.set.dump() if str(ex.label) == name]  # photos and vectors, for Undo
+        gone = await self.set.delete_class(name)
+        for ex_id in gone:
             ui.dropExample(self.fig(ex_id, name))
             self.figs.pop(ex_id, None)
-        gone = self.teach.delete_label(name)
         self.nodes.pop(name).remove()
         self.active = None if self.active == name else self.active
         self.labels_changed()
+        self.deleted = (name, kept)
         say(f"Label {name} and its {len(gone)} examples deleted.")
+        document.getElementById("teach-undo").hidden = False
+
+    async def undo_delete(self) -> None:
+        """The last deleted label back, with its examples (their photos and vectors, as they were)."""
+        if self.deleted is None:
+            return
+        (name, kept), self.deleted = self.deleted, None
+        document.getElementById("teach-undo").hidden = True
+        name = await self.add_label(name)
+        for ex in kept:
+            ex_id, thumb = await self.set.add(name, None, ex.embedding, ex.photo, str(ex.id))
+            self.show_example(ex_id, name, thumb)
+        self.labels_changed(name)
+        say(f"Label {name} and its {len(kept)} examples are back.")
 
     def take_files(self, js_files, via: str, target) -> bool:
         """Files dropped on a label, or pasted while one is selected, become its examples; else False (the photos
@@ -219,31 +242,19 @@ class TeachPanel:
 
     async def restore(self) -> None:
         """Labels and examples as the worker reads them from IndexedDB (examples taught with another model are
-        embedded again there). window.snaptag.teachRestoreMs: how long it took."""
+        embedded again there; a removed set is made anew), shown. window.snaptag.teachRestoreMs: how long it
+        took."""
         t0 = time.perf_counter()
-
-        def progress(p) -> None:
-            say(f"Updating {p.done + 1} of {p.total} examples for the new model…")
-
-        opened = await self.worker("teach_open", {"set": TEACH_SET}, progress)
-        names = []
-        for name in opened.labels.to_py():
-            try:
-                names.append(self.teach.add_label(str(name)))
-            except TeachError:
-                continue  # a name no longer allowed: its examples are left out below
+        self.set = await labels.open(TEACH_SET, progress, again=self.set is not None)
+        names, opened = self.set.labels, self.set.opened
         for n in range(0, len(names), CHUNK):  # built in JS, a chunk per task: no long task however many
             self.show_labels(names[n : n + CHUNK])
             await next_task()
+        self.labels_changed()  # the counts first: the set is all read
         examples = opened.examples
         for n in range(0, examples.length, CHUNK * 5):
-            part = examples.slice(n, n + CHUNK * 5)
-            for ex in part.to_py():  # the photo Blobs stay JS objects
-                if ex["label"] in self.nodes:
-                    self.teach.add_example(str(ex["id"]), str(ex["label"]))
-            ui.showExamples(js_object(self.nodes), part)
+            ui.showExamples(js_object(self.nodes), examples.slice(n, n + CHUNK * 5))
             await next_task()
-        self.labels_changed()
         window.snaptag.teachRestoreMs = (time.perf_counter() - t0) * 1000
         notes = [f"{len(self.teach.labels)} labels, {len(self.teach.examples)} examples." if self.teach.labels else
                  "Name a label (say “good part”), then add example photos to it."]
@@ -265,7 +276,7 @@ class TeachPanel:
         if target.closest("[data-delete-example]"):
             self.run(self.delete_example(target.closest("[data-example]").dataset.id))
         elif target.closest("[data-delete-label]"):
-            self.run(self.delete_label(node))
+            self.ask_delete(node)
 
     def on_change(self, event) -> None:
         target = event.target
@@ -285,17 +296,22 @@ class TeachPanel:
     async def start(self, model: ModelInfo) -> None:
         """Called once the model is loaded; the page is `ready` after this returns."""
         self.model = model
-        self.teach.config = TeachConfig.from_metadata(model.metadata)
         listen("teach-labels", "click", self.on_click)
         listen("teach-labels", "change", self.on_change)
         listen("teach-label-add", "click", self.on_add_label)
+        listen("teach-undo", "click", lambda _e: self.run(self.undo_delete()))
         listen("teach-label-name", "keydown", lambda e: e.key == "Enter" and self.on_add_label())
         tabs.on("teach", self.changed_elsewhere)
         try:
             await self.restore()
         except ApiError as err:
+            self.set = labels.LabelSet(TEACH_SET, TeachConfig.from_metadata(model.metadata))  # empty: writes fail
             say(f"Teach mode could not read its labels: {err.message}", error=True)
         self.cards.queue.model_ready(self.teach.labels)
         self.cards.rule = self.rule
+        try:
+            await self.following.restore(model.model_id, self.set)
+        except ApiError:
+            pass  # no IndexedDB (site data blocked): teach results last while the page is open, as said above
         self.transfer.wire()
         self.camera.wire()

@@ -75,3 +75,9 @@ export function dropExample(fig) {
   if (src) URL.revokeObjectURL(src);
   fig.remove();
 }
+
+// Remove every label and example element from `container`, freeing the photos' URLs.
+export function clearAll(container) {
+  container.querySelectorAll('[data-example]').forEach(dropExample);
+  container.replaceChildren();
+}
