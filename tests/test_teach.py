@@ -136,6 +136,41 @@ def test_the_workers_example_bank_gives_numpys_nearest_examples_through_adds_and
     assert "32-d embedding" in got["refused"]
 
 
+def test_a_large_set_is_searched_in_tfjs_and_gives_the_js_loops_answer():
+    """worker/taught.js's TaughtSet.nearest in the real tfjs WASM runtime (Node): above 512 examples one matMul,
+    the same ids and cosines as ExampleBank's loop, before and after a remove; the cached tensor is disposed."""
+    script = f"""
+        import {{ createRequire }} from 'node:module';
+        const require = createRequire({json.dumps((ROOT / "package.json").as_uri())});
+        const tf = require('@tensorflow/tfjs-core');
+        require('@tensorflow/tfjs-backend-wasm');
+        await tf.setBackend('wasm');
+        globalThis.self = {{ tf }};
+        const {{ TaughtSet }} = await import({json.dumps((ROOT / "worker" / "taught.js").as_uri())});
+        let seed = 7;
+        const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+        const set = new TaughtSet(64, 'm');
+        for (let i = 0; i < 700; i++) set.bank.add(`e${{i}}`, Float32Array.from({{ length: 64 }}, rand));
+        const q = Float32Array.from({{ length: 64 }}, rand);
+        const out = [];
+        for (const drop of [null, 'e3']) {{
+          if (drop) set.bank.remove(drop);
+          const a = set.nearest(q, 20), b = set.bank.nearest(q, 20);
+          const diff = Math.max(...Array.from(a.sims, (s, i) => Math.abs(s - b.sims[i])));
+          out.push({{ tf: a.ids, js: b.ids, diff }});
+        }}
+        const held = tf.memory().numTensors;
+        set.close();
+        console.log(JSON.stringify({{ out, held, after: tf.memory().numTensors }}));
+    """
+    run = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    for step in got["out"]:
+        assert step["tf"] == step["js"] and step["diff"] < 1e-5
+    assert got["held"] == 1 and got["after"] == 0
+
+
 def test_config_comes_from_the_model_metadata():
     cfg = TeachConfig.from_metadata({"teach": {"k": 7, "tau": 0.2, "known_a": 9.5, "known_b": -4.0}})
     assert (cfg.k, cfg.tau, cfg.known_a, cfg.min_known) == (7, 0.2, 9.5, 0.5)

@@ -14,6 +14,7 @@ export class ExampleBank {
     this.ids = [];
     this.rowOf = new Map();
     this.data = new Float32Array(dim * 64);
+    this.version = 0; // changes with every add and remove: a copy of the rows (a tensor, say) is stale when it differs
   }
 
   get size() {
@@ -41,6 +42,7 @@ export class ExampleBank {
     for (let i = 0; i < this.dim; i++) this.data[row * this.dim + i] = embedding[i] / n;
     this.ids.push(id);
     this.rowOf.set(id, row);
+    this.version += 1;
   }
 
   remove(id) {
@@ -54,6 +56,7 @@ export class ExampleBank {
     }
     this.ids.pop();
     this.rowOf.delete(id);
+    this.version += 1;
     return true;
   }
 
@@ -61,6 +64,7 @@ export class ExampleBank {
     this.ids = [];
     this.rowOf.clear();
     this.data = new Float32Array(this.dim * 64);
+    this.version += 1;
   }
 
   /** {ids, sims}: the `k` examples most like `query` and their cosines, best first. O(n) for a small k, and

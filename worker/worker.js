@@ -147,7 +147,7 @@ async function look(file, wantThumb) {
 async function classify({ file, thumb = true, embedding = false, teach = false }) {
   const seen = await look(file, thumb);
   const reply = { ...seen, probs: Array.from(seen.probs), embedding: embedding ? seen.embedding : undefined };
-  if (teach) ({ ids: reply.simIds, sims: reply.sims } = taughtSet(teach.set).bank.nearest(seen.embedding, teach.k));
+  if (teach) ({ ids: reply.simIds, sims: reply.sims } = taughtSet(teach.set).nearest(seen.embedding, teach.k));
   return reply;
 }
 
@@ -253,7 +253,7 @@ const handlers = {
   teach_remove: ({ set, ids }) => stored(taughtSet(set), () => taughtSet(set).remove(Array.from(ids ?? [], String))),
   teach_dump: ({ set }) => taughtSet(set).dump(),
   teach_nearest: ({ set, embeddings = [], k }) => ({
-    nearest: Array.from(embeddings, (e) => taughtSet(set).bank.nearest(e, k)),
+    nearest: Array.from(embeddings, (e) => taughtSet(set).nearest(e, k)),
   }),
   teach_close: ({ set }) => {
     close(set);

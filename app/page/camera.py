@@ -2,9 +2,10 @@
 button adds a burst of frames to it as examples.
 
 Frames go to the worker as ImageBitmaps (transferred, not copied) through the one classify path (app/api.py)
-under the taught set's rule; one frame is in flight at a time, so a slow machine gets fewer predictions, never a
-backlog. #camera-predictions carries data-fps (predictions per second over the last second) and data-count; each
-bar is [data-camera-label] with data-prob; #camera-verdict data-category.
+under the taught set's rule; two frames are in flight at most (the worker infers one while the page shows the
+other), so a slow machine gets fewer predictions, never a backlog. #camera-predictions carries data-fps
+(predictions per second over the last second) and data-count; each bar is [data-camera-label] with data-prob
+(app/page/teach_dom.js showBars); #camera-verdict data-category.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ import time
 from typing import TYPE_CHECKING
 
 from js import document, navigator, window
+from pyodide.ffi import to_js
 
 from app import api
 from app.logic.result import ApiError
-from app.page.dom import element, js_object, listen
+from app.page.dom import js_object, listen
 
 if TYPE_CHECKING:
     from app.page.teach import TeachPanel
 
 BURST_INTERVAL_S = 0.15
+IN_FLIGHT = 2  # frames at once: the worker infers one while the page shows the other (17 -> 20+ per second)
 
 
 def video():
@@ -39,17 +42,8 @@ class Camera:
 
     def draw(self, decision) -> None:
         box = document.getElementById("camera-predictions")
-        known = dict(decision.top)
-        rows = []
-        for name in self.panel.teach.labels:
-            row = element("div", "bar")
-            row.dataset.cameraLabel = name
-            row.dataset.prob = f"{known.get(name, 0.0):.4f}"
-            meter = element("meter")
-            meter.min, meter.max, meter.value = 0, 1, known.get(name, 0.0)
-            row.append(element("span", "", name), meter)
-            rows.append(row)
-        box.replaceChildren(*rows)
+        known, names = dict(decision.top), self.panel.teach.labels
+        window.snaptag.teachDom.showBars(box, to_js(names), to_js([known.get(name, 0.0) for name in names]))
         verdict = document.getElementById("camera-verdict")
         verdict.dataset.category = decision.category
         verdict.textContent = self.panel.rule.name(decision.category) + \
@@ -87,7 +81,8 @@ class Camera:
             return
         document.getElementById("camera-toggle").textContent = "Stop camera"
         document.documentElement.dataset.camera = "on"
-        asyncio.ensure_future(self.predict_loop())
+        for _ in range(IN_FLIGHT):
+            asyncio.ensure_future(self.predict_loop())
 
     def stop(self) -> None:
         if self.stream is not None:

@@ -81,3 +81,21 @@ export function clearAll(container) {
   container.querySelectorAll('[data-example]').forEach(dropExample);
   container.replaceChildren();
 }
+
+// The camera's bars: one [data-camera-label] row per label with data-prob and a meter, updated in place (a frame
+// touches no more than it must: 20 labels at 20 frames a second).
+export function showBars(box, names, probs) {
+  if (box.children.length !== names.length || names.some((n, i) => box.children[i].dataset.cameraLabel !== n)) {
+    box.replaceChildren(...names.map((name) => {
+      const row = el('div', { className: 'bar' });
+      row.dataset.cameraLabel = name;
+      row.append(el('span', { textContent: name }), el('meter', { min: 0, max: 1 }));
+      return row;
+    }));
+  }
+  names.forEach((_, i) => {
+    const row = box.children[i];
+    row.dataset.prob = probs[i].toFixed(4);
+    row.querySelector('meter').value = probs[i];
+  });
+}
