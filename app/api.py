@@ -178,7 +178,11 @@ async def _js_resize(file, max_side=None, quality=None):
     return await resize(file, max_side, quality)
 
 
-from app import labels  # noqa: E402  its verbs use this module's: imported once these exist
+async def _js_labels(verb: str, *args):
+    from app import labels  # noqa: PLC0415  on first use: not part of every page's start
+
+    return await labels.js_verb(verb, *args)
+
 
 snaptag._register(js_object({"ready": _for_js(_js_ready), "classify": _for_js(_js_classify),
-                             "resize": _for_js(_js_resize), "labels": _for_js(labels.js_verb)}))
+                             "resize": _for_js(_js_resize), "labels": _for_js(_js_labels)}))

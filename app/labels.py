@@ -16,6 +16,7 @@ set again. Failures raise ApiError with the same codes as classify, and `bad_req
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from js import Blob, Float32Array, Uint8Array
 from pyodide.ffi import to_js
@@ -45,6 +46,15 @@ class LabelSet:
         self.teach = TeachSet(config)
         self.rule = TaughtRule(self.teach, name)
         self.opened = None  # the worker's last teach_open reply (labels, examples with their photos, notes)
+        self.watchers: list[Callable[[LabelSet], None]] = []  # told of every change (results that follow it)
+
+    def watch(self, watcher: Callable[[LabelSet], None]) -> None:
+        if watcher not in self.watchers:
+            self.watchers.append(watcher)
+
+    def _changed(self) -> None:
+        for watcher in self.watchers:
+            watcher(self)
 
     async def _worker(self, kind: str, payload: dict | None = None, on_progress=None):
         reply = await api.in_worker("teach", kind, js_object({"set": self.name, **(payload or {})}), on_progress)
@@ -64,6 +74,7 @@ class LabelSet:
         for ex in self.opened.examples.to_py():  # the photo Blobs stay JS objects
             if ex["label"] in self.teach.counts:
                 self.teach.add_example(str(ex["id"]), str(ex["label"]))
+        self._changed()
 
     @property
     def labels(self) -> list[str]:
@@ -88,6 +99,7 @@ class LabelSet:
         except ApiError:
             self.teach.delete_label(name)
             raise
+        self._changed()
         return name
 
     async def add(self, label: str, source=None, embedding=None, photo=None, ex_id: str = "") -> tuple[str, object]:
@@ -102,6 +114,7 @@ class LabelSet:
             payload |= {"embedding": embedding, "photo": photo}
         reply = await self._worker("teach_add", payload)
         self.teach.add_example(ex_id, label)
+        self._changed()
         return ex_id, reply.thumb
 
     async def add_example(self, source, label: object) -> str:
@@ -115,6 +128,7 @@ class LabelSet:
             raise ApiError("bad_request", f"there is no example {str(ex_id)[:80]!r} in the set {self.name!r}")
         await self._worker("teach_remove", {"ids": [ex_id]})
         self.teach.remove_example(str(ex_id))
+        self._changed()
 
     async def rename_class(self, old: object, new: object) -> str:
         old = self._label(old)
@@ -127,6 +141,7 @@ class LabelSet:
         except ApiError:
             self.teach.rename_label(new, old)  # the worker refused: back to the old name
             raise
+        self._changed()
         return new
 
     async def clear_class(self, label: object) -> int:
@@ -136,6 +151,7 @@ class LabelSet:
             await self._worker("teach_remove", {"ids": ids})
         for ex_id in ids:
             self.teach.remove_example(ex_id)
+        self._changed()
         return len(ids)
 
     async def delete_class(self, label: object) -> list[str]:
@@ -143,7 +159,9 @@ class LabelSet:
         label = self._label(label)
         ids = self.examples_of(label)
         await self._worker("teach_label", {"op": "delete", "name": label, "ids": ids})
-        return self.teach.delete_label(label)
+        gone = self.teach.delete_label(label)
+        self._changed()
+        return gone
 
     def get_class_example_count(self) -> dict[str, int]:
         return {name: self.teach.count(name) for name in self.teach.labels}

@@ -33,6 +33,7 @@ class Page:
     model: ModelInfo | None = None
     mode: str = "sort"
     teach: object = None  # app.page.teach's TeachPanel, once teach mode is loaded
+    sort_with: object = None  # app.page.sort_with's SortWith, loaded with teach mode
 
     def add_files(self, js_files, via: str = "input", target=None) -> None:
         if self.mode == "teach" and self.teach is not None:
@@ -43,11 +44,11 @@ class Page:
 
     def export(self, kind: str) -> None:
         items = list(self.cards.queue.items.values())
-        cmap, model_id = self.model.cmap, self.model.model_id
+        cmap, model_id, names = self.model.cmap, self.model.model_id, self.cards.name  # the rule sorting now
         if kind == "json":
-            download(report.to_json(items, cmap, model_id), "snaptag-results.json", "application/json")
+            download(report.to_json(items, cmap, model_id, names), "snaptag-results.json", "application/json")
         else:
-            download(report.to_csv(items, cmap, model_id), "snaptag-results.csv", "text/csv")
+            download(report.to_csv(items, cmap, model_id, names), "snaptag-results.csv", "text/csv")
 
     def set_mode(self, mode: str) -> None:
         self.mode = root.dataset.mode = mode
@@ -76,10 +77,18 @@ class Page:
         """Teach mode's modules, imported in a task of their own: importing everything at once made the start's
         longest main-thread task (docs/design.md)."""
         await next_task()
+        import app.labels  # noqa: F401, PLC0415  the label sets (and the labels file format): a task of their own
+        await next_task()
         from app.page.teach import TeachPanel  # noqa: PLC0415
 
         self.teach = TeachPanel()
         await self.teach.start(self.model)
+        await next_task()
+        from app.page.sort_with import SortWith  # noqa: PLC0415
+
+        self.sort_with = SortWith(self.cards, self.model, self.cards.keep)
+        self.sort_with.wire()
+        await self.sort_with.start()
 
     async def start(self) -> None:
         document.getElementById("py-status").textContent = "Python: ready"
@@ -94,7 +103,7 @@ class Page:
         except ApiError as err:
             self.fail_startup(err.message)
             return
-        sorter.build_counts(self.model.cmap)
+        sorter.build_counts([c.id for c in self.model.cmap.categories], self.model.cmap.name)
         listen("export-json", "click", lambda _e: self.export("json"))
         listen("export-csv", "click", lambda _e: self.export("csv"))
         self.cards.queue.model_ready([c.id for c in self.model.cmap.categories])

@@ -209,3 +209,42 @@ def test_the_teach_camera_example_learns_live_and_keeps_its_set(camera_browser, 
     assert page.evaluate("snaptag.labels.open('parts').then((s) => s.getClassExampleCount())") == counts
     assert not s.errors
     s.context.close()
+
+
+def test_the_sorter_sorts_with_a_taught_set_and_its_cards_follow_it(browser, server):
+    from tools.browser import wait_ready, wait_settled
+
+    s = open_page(browser, server.url)
+    page = s.page
+    wait_ready(page)
+    page.evaluate(f"""async ([shoes, pants]) => {{
+        {HELPERS}
+        const set = await L.open('parts');
+        for (const b64 of shoes) await set.addExample(file(b64), 'shoes');
+        for (const b64 of pants) await set.addExample(file(b64), 'pants');
+    }}""", [shots("shoes"), shots("pants")])
+    page.focus("#sort-with")  # the choices are read again: the new set is there
+    page.wait_for_selector('#sort-with option[value="parts"]', state="attached")
+    page.select_option("#sort-with", "parts")
+    page.wait_for_selector('[data-count="shoes"]', state="attached")
+    shoe, pants = (sorted((CLOTHING / "test" / label).glob("*.jpg"))[1] for label in ("shoes", "pants"))
+    page.set_input_files("#upload", [str(shoe), str(pants)])
+    cards = {r["name"]: r for r in wait_settled(page, 2)}
+    assert (cards[shoe.name]["category"], cards[pants.name]["category"]) == ("shoes", "pants"), cards
+    assert page.inner_text('[data-count="shoes"] b') == "1"
+
+    page.evaluate("snaptag.labels.open('parts').then((s) => s.renameClass('pants', 'trousers'))")
+    page.wait_for_function(f"""[...document.querySelectorAll('#results [data-result]')]
+        .find((e) => e.dataset.name === {json.dumps(pants.name)})?.dataset.category === 'trousers'""")
+    page.wait_for_selector('[data-count="trousers"]', state="attached")
+
+    page.reload()  # the choice and its results are kept
+    wait_ready(page)
+    assert page.input_value("#sort-with") == "parts"
+    again = {r["name"]: r for r in wait_settled(page, 2)}
+    assert (again[shoe.name]["category"], again[pants.name]["category"]) == ("shoes", "trousers")
+    page.select_option("#sort-with", "")  # back to the café categories: their own (empty) results
+    page.wait_for_selector('[data-count="menu"]', state="attached")
+    assert page.evaluate("document.querySelectorAll('#results [data-result]').length") == 0
+    assert not s.errors
+    s.context.close()

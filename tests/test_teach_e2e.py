@@ -156,7 +156,9 @@ def test_export_import_round_trip_and_dataset_zip(browser, server, tmp_path):
     other_model = tmp_path / "other.json"  # the same file from another model: the photos are embedded again
     other_model.write_text(json.dumps({**doc, "model": "another-model", "labels": ["shoes", "hat", "socks"]}))
     fresh.page.set_input_files("#teach-import", str(other_model))
-    fresh.page.wait_for_function("document.querySelector('[data-label=\"socks\"]') !== null", timeout=60_000)
+    fresh.page.wait_for_function("document.getElementById('teach-message').textContent.startsWith('Imported')",
+                                 timeout=60_000)
+    assert fresh.page.locator('[data-label="socks"]').count() == 1
     assert "already here" in fresh.page.inner_text("#teach-message")  # same ids: nothing added twice
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "something else"}')
@@ -261,6 +263,7 @@ def test_camera_predicts_live_and_a_held_button_captures_a_burst(camera_browser,
     held = labels_state(s.page)["hat"]
     s.page.wait_for_timeout(800)
     assert labels_state(s.page)["hat"] == held  # the burst stops when the button is let go
+    assert s.page.inner_text("#teach-message") == f"Added {held - 3} frames to hat."  # every frame counted
     s.page.click("#camera-toggle")
     assert s.page.evaluate("document.documentElement.dataset.camera") == "off"
     assert not s.errors

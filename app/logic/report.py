@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 
 from app.logic.mapping import ClassMap
 from app.logic.queue import DONE, Item
@@ -20,7 +21,11 @@ CSV_FIELDS = ("id", "file", "size", "width", "height", "status", "category", "mo
               "p1", "top2", "p2", "top3", "p3", "overridden", "error", "model_id", "threshold", "time")
 
 
-def rows(items: list[Item], cmap: ClassMap, model_id: str = "") -> list[dict]:
+Names = Callable[[str], str] | None  # how categories are named (default: the model's; a label set names its own)
+
+
+def rows(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = None) -> list[dict]:
+    name = names or cmap.name
     out = []
     for item in (i for i in items if i.duplicate_of is None):  # a photo added twice is one row
         photo = item.photo
@@ -32,18 +37,18 @@ def rows(items: list[Item], cmap: ClassMap, model_id: str = "") -> list[dict]:
         if item.status == DONE and item.decision is not None:
             row.update(
                 category=item.category,
-                category_name=cmap.name(item.category),
+                category_name=name(item.category),
                 model_category=item.decision.category,
                 reason=item.decision.reason or None,
-                top3=[{"class": cid, "name": cmap.name(cid), "prob": round(p, 4)} for cid, p in item.decision.top],
+                top3=[{"class": cid, "name": name(cid), "prob": round(p, 4)} for cid, p in item.decision.top[:3]],
                 overridden=item.override is not None,
             )
         out.append(row)
     return out
 
 
-def to_json(items: list[Item], cmap: ClassMap, model_id: str = "") -> str:
-    return json.dumps({"photos": rows(items, cmap, model_id)}, indent=1, ensure_ascii=False)
+def to_json(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = None) -> str:
+    return json.dumps({"photos": rows(items, cmap, model_id, names)}, indent=1, ensure_ascii=False)
 
 
 def cell(value: object) -> str:
@@ -52,11 +57,11 @@ def cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def to_csv(items: list[Item], cmap: ClassMap, model_id: str = "") -> str:
+def to_csv(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = None) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a field holding \r or \n is then quoted
     writer.writerow(CSV_FIELDS)
-    for row in rows(items, cmap, model_id):
+    for row in rows(items, cmap, model_id, names):
         flat = {**row, "overridden": "yes" if row["overridden"] else "no"}
         for i in range(3):
             top = row["top3"][i] if i < len(row["top3"]) else None

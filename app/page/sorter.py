@@ -4,12 +4,13 @@ the overrides and the thumbnails come back after a reload or offline.
 """
 
 import asyncio
+from collections.abc import Callable
 
 from js import Date, document, window
 
 from app.api import awaited
 from app.logic import saved
-from app.logic.mapping import REVIEW, ClassMap
+from app.logic.mapping import REVIEW
 from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueue
 from app.logic.result import ApiError
 from app.page.cards import CardList
@@ -97,13 +98,14 @@ def show_record(cards: CardList, keeper: Keeper, rec: dict) -> Item | None:
     return item
 
 
-def build_counts(cmap: ClassMap) -> None:
-    keys = [c.id for c in cmap.categories] + [REVIEW, PENDING, ERROR]
+def build_counts(categories: list[str], name: Callable[[str], str]) -> None:
+    """A count (and filter button) per category, then review, pending and error; `name` names a category."""
+    keys = [*categories, REVIEW, PENDING, ERROR]
     items = []
     for key in keys:
         li = element("li")
         li.dataset.count = key
-        button = element("button", "", (BUCKET_TITLES.get(key) or cmap.name(key)) + " ")
+        button = element("button", "", (BUCKET_TITLES.get(key) or name(key)) + " ")
         button.type = "button"
         button.dataset.filter = key
         button.setAttribute("aria-pressed", "false")
@@ -140,8 +142,8 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
         n = len(cards.queue.items)
         if n and window.confirm(f"Remove all {n} photos and their results from this page and this browser?"):
             cards.clear()
-            if keeper:
-                keeper.clear()
+            if cards.keep:  # the results of what the page sorts with now (app/page/sort_with.py)
+                cards.keep.clear()
             cards.on_change()
 
     async def shown_elsewhere(digest: str) -> None:
@@ -159,7 +161,9 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
 
     def changed_elsewhere(message: dict) -> None:
         """Another tab changed the kept results: follow it here (nothing is written again)."""
-        if message.get("op") == "put" and keeper:
+        if keeper is None or cards.keep is not keeper:
+            return  # this tab sorts with a label set now: the model's results are not on it
+        if message.get("op") == "put":
             asyncio.ensure_future(shown_elsewhere(str(message.get("id"))))
         elif message.get("op") == "clear":
             cards.clear()
@@ -176,9 +180,10 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
     listen("clear-all", "click", on_clear)
 
 
-async def restore(cards: CardList, store, model_id: str) -> Keeper:
-    """Bring back the results kept from earlier visits, oldest first (newest card on top)."""
-    keeper = Keeper(store, model_id)
+async def restore(cards: CardList, store, model_id: str, keeper: Keeper | None = None) -> Keeper:
+    """Bring back the results kept from earlier visits, oldest first (newest card on top); `keeper`: the store's
+    (when the sorter comes back to the model's categories from a label set)."""
+    keeper = keeper or Keeper(store, model_id)
     records = await awaited(store, "all")
     shown = other = 0
     for n, record in enumerate(records, 1):

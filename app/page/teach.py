@@ -100,7 +100,6 @@ class TeachPanel:
     def labels_changed(self, *names: str) -> None:
         """Show the counts of `names` (all labels when none is given); the results follow."""
         self.cards.queue.categories = list(self.teach.labels)
-        self.following.changed(self.set)
         for name in names or self.teach.labels:
             node = self.nodes.get(name)
             if node is None:
@@ -246,6 +245,7 @@ class TeachPanel:
         took."""
         t0 = time.perf_counter()
         self.set = await labels.open(TEACH_SET, progress, again=self.set is not None)
+        self.following.track(self.set)
         names, opened = self.set.labels, self.set.opened
         for n in range(0, len(names), CHUNK):  # built in JS, a chunk per task: no long task however many
             self.show_labels(names[n : n + CHUNK])

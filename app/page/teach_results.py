@@ -7,6 +7,7 @@ store (app/page/sorter.py's Keeper)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from app import api
 from app.labels import LabelSet
@@ -21,9 +22,17 @@ SETTLE_S = 0.2  # a burst of changes (a held capture button) is followed once, a
 
 
 class Following:
-    def __init__(self, cards: CardList) -> None:
-        self.cards = cards
+    """`cards` decided by one label set's rule, following that set (`track`); kept in `store`."""
+
+    def __init__(self, cards: CardList, store: str = STORE, on_follow: Callable[[], None] = lambda: None) -> None:
+        self.cards, self.store, self.on_follow = cards, store, on_follow  # on_follow: after the cards followed
+        self.label_set: LabelSet | None = None
         self.pending = None
+
+    def track(self, label_set: LabelSet) -> None:
+        """Follow `label_set` from now on (and no other)."""
+        self.label_set = label_set
+        label_set.watch(self.changed)
 
     def renamed(self, old: str, new: str) -> None:
         """A user's correction to a renamed label keeps pointing at it (and is kept so)."""
@@ -35,6 +44,8 @@ class Following:
 
     def changed(self, label_set: LabelSet) -> None:
         """The set changed: decide the cards again once the burst of changes is over."""
+        if label_set is not self.label_set:
+            return  # a set these cards no longer follow
         if self.pending is not None:
             self.pending.cancel()
         self.pending = asyncio.get_event_loop().call_later(
@@ -56,14 +67,15 @@ class Following:
                 if cards.keep:
                     cards.keep.save(item, cards.thumbs.get(item.id))
             cards.render(item)
+        self.on_follow()
         cards.on_change()
 
     async def restore(self, model_id: str, label_set: LabelSet) -> int:
         """The results kept from earlier visits, decided again under the set as it is now; how many. Where they
         can't be kept (site data blocked), the cards still follow their labels while the page is open."""
         cards = self.cards
-        store = await api.awaited(api.snaptag, "openResultsStore", STORE)
-        keeper = Keeper(store, model_id, kind="teach-results",
+        store = await api.awaited(api.snaptag, "openResultsStore", self.store)
+        keeper = Keeper(store, model_id, kind=self.store,
                         extra=lambda item: {"embedding": cards.embeddings.get(item.id)})
         labels = set(label_set.labels)
         records = [r for r in (record.to_py() for record in await api.awaited(store, "all")) if r.get("embedding")]
