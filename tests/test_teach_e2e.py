@@ -232,6 +232,20 @@ def test_teach_results_follow_their_labels_and_are_kept_with_the_mode(browser, s
     s.context.close()
 
 
+def test_a_set_taught_before_sets_had_names_is_taken_over_on_update(browser, server):
+    from tools.scale import seed_labels
+
+    s = open_page(browser, server.url + "model/metadata.json")  # the site's origin, before this version ran
+    meta = json.loads((MODEL / "metadata.json").read_text())
+    seed_labels(s.page, 2, 4, meta["outputs"]["embedding"], meta["model_id"], db="snaptag-teach")  # the old store
+    s.page.goto(server.url)
+    wait_ready(s.page)
+    assert labels_state(s.page) == {"label 0": 2, "label 1": 2} and worker_examples(s.page) == 4
+    names = s.page.evaluate("indexedDB.databases().then((d) => d.map((x) => x.name).sort())")
+    assert "snaptag-teach" not in names and "snaptag-labels:My labels" in names
+    s.context.close()
+
+
 @pytest.fixture(scope="module")
 def camera_browser(playwright, tmp_path_factory):
     """Chromium whose camera shows one clothing photo (a shoe), through the fake video device."""

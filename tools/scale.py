@@ -36,15 +36,16 @@ def seed_results(page, n: int, model_id: str, categories: list[str]) -> None:
     }""", [n, model_id, categories])
 
 
-def seed_labels(page, labels: int, examples: int, dim: int, model_id: str, name: str = "My labels") -> None:
+def seed_labels(page, labels: int, examples: int, dim: int, model_id: str, name: str = "My labels",
+                db: str = "") -> None:
     """A label set `name` (default: the page's teach mode's) of `labels` labels and `examples` examples (ids ex0,
-    ex1, ...), stored as the worker stores one."""
+    ex1, ...), stored as the worker stores one (`db`: in that IndexedDB database instead of the set's own)."""
     page.evaluate("""async ([labels, examples, dim, model, name]) => {
         const canvas = new OffscreenCanvas(32, 32);
         canvas.getContext('2d').fillRect(0, 0, 32, 32);
         const photo = await canvas.convertToBlob({type: 'image/jpeg'});
         const db = await new Promise((resolve, reject) => {
-            const q = indexedDB.open(`snaptag-labels:${name}`, 1);
+            const q = indexedDB.open(name, 1);
             q.onupgradeneeded = () => {
                 q.result.createObjectStore('labels', {keyPath: 'name'});
                 q.result.createObjectStore('examples', {keyPath: 'id'}).createIndex('label', 'label');
@@ -61,7 +62,7 @@ def seed_labels(page, labels: int, examples: int, dim: int, model_id: str, name:
         }
         await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
         db.close();
-    }""", [labels, examples, dim, model_id, name])
+    }""", [labels, examples, dim, model_id, db or f"snaptag-labels:{name}"])
 
 
 def filter_and_group(page, category: str) -> dict:

@@ -7,6 +7,7 @@ import { openDb, result, write } from './idb.js';
 
 const DB_VERSION = 1;
 const PREFIX = 'snaptag-labels:';
+const LEGACY = { 'My labels': 'snaptag-teach' }; // set name -> its database before sets had names
 
 // Another tab of this site may have changed the set since this one read it: a write that would hide or orphan
 // data is refused inside its transaction (worker.js answers code 'conflict').
@@ -22,13 +23,31 @@ export class TeachDb {
     this.db = db;
   }
 
-  static async open(name) {
-    const db = await openDb(PREFIX + name, DB_VERSION, (created) => {
-      created.createObjectStore('labels', { keyPath: 'name' });
-      created.createObjectStore('examples', { keyPath: 'id' }).createIndex('label', 'label');
+  static async open(name, dbName = PREFIX + name) {
+    let created = false;
+    const db = await openDb(dbName, DB_VERSION, (made) => {
+      created = true;
+      made.createObjectStore('labels', { keyPath: 'name' });
+      made.createObjectStore('examples', { keyPath: 'id' }).createIndex('label', 'label');
     });
     db.onversionchange = () => db.close(); // the set is being removed (here or in another tab): let it go
-    return new TeachDb(db);
+    const set = new TeachDb(db);
+    if (created && LEGACY[name]) await set.#takeOver(LEGACY[name]);
+    return set;
+  }
+
+  // A set stored before sets had names (teach mode's, until 2026-12): copied in, then deleted, so an update
+  // loses no label.
+  async #takeOver(legacy) {
+    if (!(await indexedDB.databases()).some((d) => d.name === legacy)) return;
+    const old = await TeachDb.open('', legacy);
+    const { labels, examples } = await old.load();
+    old.close();
+    await this.#write(['labels', 'examples'], (tx) => {
+      labels.forEach((l) => tx.objectStore('labels').put(l));
+      examples.forEach((ex) => tx.objectStore('examples').put(ex));
+    });
+    await result(indexedDB.deleteDatabase(legacy));
   }
 
   /** The names of the stored sets. */
