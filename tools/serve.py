@@ -184,7 +184,7 @@ def serve(dist: Path, port: int = 8000, prefix: str = "/", host: str = "127.0.0.
     server = make_server(dist, port, prefix, host)
     print(f"snaptag is served at {server.url}  (Ctrl+C stops)", flush=True)
     print(f"host API examples: {server.url}examples/upload-form/ (posts to a test endpoint of this server), "
-          f"{server.url}examples/python-host/", flush=True)
+          f"{server.url}examples/python-host/, {server.url}examples/teach-camera/ (label sets)", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: --host {host} makes this development server reachable from other machines; it is "
               "not hardened for the internet (use a static host for that, docs/deploy.md)", flush=True)
