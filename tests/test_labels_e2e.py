@@ -11,9 +11,10 @@ import time
 import pytest
 
 from tests.conftest import DATA, ROOT
-from tools.browser import fake_camera_args, launch, open_page, write_y4m
+from tools.browser import fake_camera_args, launch, open_page, wait_ready, wait_settled, write_y4m
 
 CLOTHING = DATA / "fewshot" / "clothing"
+PARTS_COUNT = "snaptag.labels.open('parts').then((s) => s.getClassExampleCount())"  # the camera page's set
 META = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())
 HELPERS = """
     const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -178,11 +179,10 @@ def camera_browser(playwright, tmp_path_factory):
 
 def hold(page, label: str, frames: int) -> None:
     """Hold the example page's button for `label` until the set has `frames` examples of it."""
-    count = "snaptag.labels.open('parts').then((s) => s.getClassExampleCount())"
     page.locator(f'[data-label="{label}"]').hover()
     page.mouse.down()
     deadline = time.monotonic() + 60
-    while page.evaluate(count).get(label, 0) < frames and time.monotonic() < deadline:
+    while page.evaluate(PARTS_COUNT).get(label, 0) < frames and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     page.mouse.up()
 
@@ -203,17 +203,15 @@ def test_the_teach_camera_example_learns_live_and_keeps_its_set(camera_browser, 
     assert got["good part"] > 0.5 and got["defective"] == 0.0
     hold(page, "defective", 2)
     page.wait_for_function("+document.querySelector('[data-bar=\"defective\"]').dataset.prob > 0", timeout=30_000)
-    counts = page.evaluate("snaptag.labels.open('parts').then((s) => s.getClassExampleCount())")
+    counts = page.evaluate(PARTS_COUNT)
     page.reload()  # the set is kept: bars again at once, with no example added
     page.wait_for_function("document.querySelectorAll('[data-bar]').length === 3", timeout=90_000)
-    assert page.evaluate("snaptag.labels.open('parts').then((s) => s.getClassExampleCount())") == counts
+    assert page.evaluate(PARTS_COUNT) == counts
     assert not s.errors
     s.context.close()
 
 
 def test_the_sorter_sorts_with_a_taught_set_and_its_cards_follow_it(browser, server):
-    from tools.browser import wait_ready, wait_settled
-
     s = open_page(browser, server.url)
     page = s.page
     wait_ready(page)

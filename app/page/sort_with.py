@@ -56,7 +56,7 @@ class SortWith:
         """Sort with `name` (MODEL: the café categories) from now on; this page shows that choice's results."""
         cards = self.cards
         if self.following is not None:
-            self.following.label_set = None  # the old set's changes no longer move these cards
+            self.following.stop()  # the old set's changes no longer move these cards
             self.following = None
         cards.clear()  # the page's cards only: each choice's results stay in its store
         self.choice = name

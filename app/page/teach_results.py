@@ -31,8 +31,15 @@ class Following:
 
     def track(self, label_set: LabelSet) -> None:
         """Follow `label_set` from now on (and no other)."""
+        self.stop()
         self.label_set = label_set
         label_set.watch(self.changed)
+
+    def stop(self) -> None:
+        """Follow no set (the cards are about to show something else)."""
+        if self.label_set is not None and self.changed in self.label_set.watchers:
+            self.label_set.watchers.remove(self.changed)
+        self.label_set = None
 
     def renamed(self, old: str, new: str) -> None:
         """A user's correction to a renamed label keeps pointing at it (and is kept so)."""
