@@ -185,6 +185,10 @@ def hold(page, label: str, frames: int) -> None:
     while page.evaluate(PARTS_COUNT).get(label, 0) < frames and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     page.mouse.up()
+    settled, now = None, page.evaluate(PARTS_COUNT)  # a frame taken just before the release may still be stored
+    while now != settled and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        settled, now = now, page.evaluate(PARTS_COUNT)
 
 
 def bars(page) -> dict[str, float]:
