@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,24 @@ def photos(split: str, per_class: int) -> list[tuple[Path, str]]:
     for folder in sorted(p for p in (CAFE / split).iterdir() if p.is_dir()):
         out += [(p, folder.name) for p in sorted(folder.glob("*.jpg"))[:per_class]]
     return out
+
+
+def exif_rotated_jpeg() -> bytes:
+    """A 12 MP camera JPEG: upright it is 3000 wide and 4000 high, red at the top and blue at the bottom; the
+    file stores it 4000 x 3000 with EXIF orientation 6 (rotate 90° clockwise to show), a camera name
+    ("SnaptagTestCam") and a GPS position."""
+    from PIL import Image
+
+    upright = Image.new("RGB", (3000, 4000), (120, 120, 120))
+    upright.paste((220, 20, 20), (0, 0, 3000, 400))
+    upright.paste((20, 20, 220), (0, 3600, 3000, 4000))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "SnaptagTestCam"
+    exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 36.0)}
+    buf = io.BytesIO()
+    upright.transpose(Image.Transpose.ROTATE_90).save(buf, "JPEG", exif=exif, quality=90)
+    return buf.getvalue()
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from app.logic.mapping import ClassMap
 from app.logic.spec import PreprocessSpec
 from app.logic.split_rule import content_hash
 from model.evaluation.evaluate import outputs
-from tests.conftest import FORM_PAGE, ROOT, photos
+from tests.conftest import FORM_PAGE, ROOT, exif_rotated_jpeg, photos
 from tools.browser import open_page
 
 META = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())
@@ -71,29 +71,18 @@ def test_classify_answers_with_pythons_rule_and_fires_events(form):
 
 
 def test_resize_makes_an_upright_jpeg_without_metadata(form, tmp_path):
-    # Upright, the photo is 3000 wide and 4000 high, red at the top, blue at the bottom; the file stores it
-    # 4000 x 3000 with EXIF orientation 6 (rotate 90° clockwise to show), a camera name and a GPS position.
-    upright = Image.new("RGB", (3000, 4000), (120, 120, 120))
-    upright.paste((220, 20, 20), (0, 0, 3000, 400))
-    upright.paste((20, 20, 220), (0, 3600, 3000, 4000))
-    stored = upright.transpose(Image.Transpose.ROTATE_90)
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    exif[0x010F] = "SnaptagTestCam"
-    exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 36.0)}
-    buf = io.BytesIO()
-    stored.save(buf, "JPEG", exif=exif, quality=90)
-    assert stored.size == (4000, 3000)
-    assert ImageOps.exif_transpose(Image.open(io.BytesIO(buf.getvalue()))).size == (3000, 4000)
+    data = exif_rotated_jpeg()
+    assert Image.open(io.BytesIO(data)).size == (4000, 3000)
+    assert ImageOps.exif_transpose(Image.open(io.BytesIO(data))).size == (3000, 4000)
 
-    image, raw = resize_in_page(form.page, buf.getvalue(), {"maxSide": 1600})
+    image, raw = resize_in_page(form.page, data, {"maxSide": 1600})
     assert image.size == (1200, 1600)
     assert not image.getexif() and b"Exif" not in raw and b"SnaptagTestCam" not in raw
     pixels = np.asarray(image.convert("RGB"), dtype=float)
     assert pixels[:100].mean(axis=(0, 1)) == pytest.approx((220, 20, 20), abs=12)  # red on top: upright
     assert pixels[-100:].mean(axis=(0, 1)) == pytest.approx((20, 20, 220), abs=12)
 
-    small, _ = resize_in_page(form.page, buf.getvalue(), {"maxSide": 5000})  # never enlarged
+    small, _ = resize_in_page(form.page, data, {"maxSide": 5000})  # never enlarged
     assert small.size == (3000, 4000)
 
 

@@ -270,6 +270,7 @@ def test_the_example_endpoint_reads_a_multipart_form():
     assert got["name"] == "Café"
     assert got["photos"] == [{"filename": "a.jpg", "type": "image/jpeg", "bytes": len(jpeg), "format": "jpeg",
                               "width": 48, "height": 32, "exif": False, "category": "menu"}]
+    assert got["fields"] == {"name": ["Café"], "category": ["menu"]}
 
 
 THREE = ClassMap((ClassInfo("food_and_drinks", "Food & Drinks"), ClassInfo("menu", "Menu"),

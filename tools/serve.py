@@ -28,7 +28,8 @@ TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/ja
          ".json": "application/json", ".toml": "text/plain", ".py": "text/plain", ".bin": "application/octet-stream"}
 
 
-EXAMPLE_UPLOAD = "examples/upload-form/upload"  # the example form's test endpoint (no real server is part of snaptag)
+# The example pages' test endpoint (no real server is part of snaptag): the upload form's and the Uppy page's.
+EXAMPLE_UPLOADS = ("examples/upload-form/upload", "examples/uppy/upload")
 MAX_UPLOAD = 50_000_000
 MAX_THREADS = 32  # connections served at once; more wait in the listen queue
 TIMEOUT_S = 30  # a connection idle this long (a slow or stuck client) is closed
@@ -40,7 +41,8 @@ def text(part) -> str:
 
 
 def describe_upload(content_type: str, body: bytes) -> dict:
-    """What the example form sent: the café's name and, per photo, its category and what its bytes are."""
+    """What an example page sent: the café's name (or, from Uppy, the file's), per photo its category and what
+    its bytes are, and every text field (`fields`: name -> values)."""
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body)
     fields: dict[str, list] = {}
@@ -48,15 +50,17 @@ def describe_upload(content_type: str, body: bytes) -> dict:
         name = part.get_param("name", header="content-disposition")
         fields.setdefault(name, []).append(part)
     photos = []
-    for part, category in zip(fields.get("photo", []), fields.get("category", [])):
+    categories = [text(part) for part in fields.get("category", [])]
+    for i, part in enumerate(fields.get("photo", [])):
         data = part.get_payload(decode=True) or b""
         info = sniff(data[:65536])
         photos.append({"filename": part.get_filename(), "type": part.get_content_type(), "bytes": len(data),
                        "format": info.format if info else None, "width": info.width if info else None,
                        "height": info.height if info else None, "exif": b"Exif\x00\x00" in data,
-                       "category": text(category)})
+                       "category": categories[i] if i < len(categories) else None})
     name = fields.get("name", [None])[0]
-    return {"name": text(name) if name else "", "photos": photos}
+    texts = {key: [text(part) for part in parts] for key, parts in fields.items() if key != "photo"}
+    return {"name": text(name) if name else "", "photos": photos, "fields": texts}
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -90,8 +94,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             super().do_HEAD()
 
     def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
-        if self.path != self.prefix + EXAMPLE_UPLOAD:
-            self.send_error(405, "snaptag is a static site: only the example form's test endpoint takes a POST")
+        if self.path not in [self.prefix + path for path in EXAMPLE_UPLOADS]:
+            self.send_error(405, "snaptag is a static site: only the example pages' test endpoint takes a POST")
             return
         try:
             length = int(self.headers.get("Content-Length") or 0)
@@ -183,8 +187,9 @@ def lan_address() -> str | None:
 def serve(dist: Path, port: int = 8000, prefix: str = "/", host: str = "127.0.0.1") -> None:
     server = make_server(dist, port, prefix, host)
     print(f"snaptag is served at {server.url}  (Ctrl+C stops)", flush=True)
-    print(f"host API examples: {server.url}examples/upload-form/ (posts to a test endpoint of this server), "
-          f"{server.url}examples/python-host/, {server.url}examples/teach-camera/ (label sets)", flush=True)
+    print(f"host API examples: {server.url}examples/upload-form/ and {server.url}examples/uppy/ (they post to a "
+          f"test endpoint of this server), {server.url}examples/python-host/, {server.url}examples/teach-camera/ "
+          "(label sets)", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: --host {host} makes this development server reachable from other machines; it is "
               "not hardened for the internet (use a static host for that, docs/deploy.md)", flush=True)

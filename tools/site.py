@@ -22,6 +22,7 @@ TFJS_FILES = {
     "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm": "tfjs-backend-wasm.wasm",
     "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm": "tfjs-backend-wasm-simd.wasm",
 }
+UPPY_CSS = ("@uppy/core/dist/style.min.css", "@uppy/dashboard/dist/style.min.css")
 SITE_FILES = ("index.html", "pyscript.toml", "app/main.py", "app/page/snaptag.css")
 PYTHON_ZIP = "app.zip"  # every module of app/, unpacked into Pyodide's working directory (pyscript.toml)
 MODEL_FILES = ("model.json", "metadata.json")
@@ -56,6 +57,24 @@ def ensure_node_modules(root: Path) -> Path:
     return modules
 
 
+def uppy_bundle(root: Path, modules: Path) -> dict[str, Path]:
+    """dist/vendor/uppy/: the pinned @uppy packages as one ES module and one stylesheet (for examples/uppy/),
+    made by esbuild from tools/uppy_bundle.js into node_modules/.snaptag/ when the lock or the entry is newer."""
+    entry, out = root / "tools" / "uppy_bundle.js", modules / ".snaptag"
+    files = {"uppy.min.js": out / "uppy.min.js", "uppy.min.css": out / "uppy.min.css",
+             "LICENSE": modules / "@uppy" / "core" / "LICENSE"}
+    newest = max((root / "package-lock.json").stat().st_mtime, entry.stat().st_mtime)
+    if not all(p.exists() and p.stat().st_mtime >= newest for p in (files["uppy.min.js"], files["uppy.min.css"])):
+        out.mkdir(exist_ok=True)
+        proc = subprocess.run([str(modules / ".bin" / "esbuild"), str(entry), "--bundle", "--format=esm", "--minify",
+                               "--legal-comments=eof", f"--outfile={files['uppy.min.js']}", "--log-level=warning"],
+                              cwd=root, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise BuildError(f"bundling Uppy with esbuild failed:\n{proc.stderr[-2000:]}")
+        files["uppy.min.css"].write_text("".join((modules / css).read_text() + "\n" for css in UPPY_CSS))
+    return {f"vendor/uppy/{name}": path for name, path in files.items()}
+
+
 def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
     """dist-relative path -> source file. `model`: an exported model folder other than model/cafe."""
     modules = ensure_node_modules(root)
@@ -75,6 +94,7 @@ def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
     files |= {f"pyscript/{p.name}": p for p in sorted(pyscript.iterdir()) if p.suffix in (".js", ".css")
               and p.name != "service-worker.js"}
     files |= {f"vendor/tfjs/{dst}": modules / src for src, dst in TFJS_FILES.items()}
+    files |= uppy_bundle(root, modules)
     for rel, src in files.items():
         if not src.is_file():
             raise BuildError(f"missing {src} (for dist/{rel})")

@@ -1,0 +1,133 @@
+"""snaptag's Uppy plugin (app/page/uppy.js) on examples/uppy/: the real @uppy/core, @uppy/dashboard and
+@uppy/xhr-upload vendored into dist/, real Chromium, the real model, real photos, posting to `serve`'s test
+endpoint. A visitor adds photos through the Dashboard (the first before snaptag is ready), changes one category in
+the Dashboard's file card, and uploads: each photo arrives as an upright JPEG of at most 1600 px without EXIF,
+with its category; a damaged file says why on the file and is still sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import exif_rotated_jpeg, photos
+from tools.browser import open_page
+
+PAGE = "examples/uppy/"
+META = "Object.fromEntries(uppy.getFiles().map(f => [f.meta.name, f.meta]))"
+ALL_SORTED = "(n) => uppy.getFiles().length === n && uppy.getFiles().every(f => f.meta.category)"
+
+
+def add_files(page, paths: list[Path]) -> None:
+    """What a visitor does: the Dashboard's "browse" (after "Add more" once it holds files), then the picker."""
+    if page.locator(".uppy-DashboardContent-addMore").count():
+        page.click(".uppy-DashboardContent-addMore")
+    with page.expect_file_chooser() as chooser:
+        page.click(".uppy-Dashboard-browse")
+    chooser.value.set_files([str(p) for p in paths])
+
+
+def open_uppy(browser, server):
+    s = open_page(browser, server.url + PAGE)
+    s.page.wait_for_function("window.uppy && document.querySelector('.uppy-Dashboard-browse')")
+    s.page.evaluate("""() => {
+      window.seen = [];
+      for (const name of ['preprocess-progress', 'preprocess-complete', 'info-visible']) {
+        uppy.on(name, (file) => seen.push([name, name === 'info-visible' ? uppy.getState().info.map(i => i.message)
+          : file.meta.name]));
+      }
+    }""")
+    return s
+
+
+def sent(server, name: str) -> dict:
+    """The last upload of the file posted as `name` (each Uppy upload posts one photo)."""
+    return next(u for u in reversed(server.uploads) if u["photos"] and u["photos"][0]["filename"] == name)
+
+
+def test_uppy_sorts_lets_the_visitor_change_a_category_and_posts_small_upright_jpegs(browser, server, tmp_path):
+    s = open_uppy(browser, server)
+    page = s.page
+    first, *more = [p for p, _ in photos("test", 1)]
+    add_files(page, [first])  # before snaptag is ready: it waits
+    early = page.evaluate("""async () => ({
+      ready: await Promise.race([snaptag.ready.then(() => true), new Promise((ok) => setTimeout(ok, 0, false))]),
+      category: uppy.getFiles()[0].meta.category ?? null })""")
+    assert early == {"ready": False, "category": None}
+    page.wait_for_function(ALL_SORTED, arg=1, timeout=90_000)
+
+    camera = tmp_path / "camera.jpg"
+    camera.write_bytes(exif_rotated_jpeg())  # 12 MP, stored sideways with EXIF orientation 6 and GPS
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8)
+    add_files(page, [*more, camera, broken])
+    page.wait_for_function(ALL_SORTED, arg=5, timeout=90_000)
+    meta = page.evaluate(META)
+    for path in [first, *more]:
+        got = meta[path.name]
+        assert got["categoryName"] and got["snaptagReason"] in ("", "unsure", "out_of_scope"), got
+        assert 0 < got["snaptagProb"] <= 1
+    assert sum(meta[p.name]["category"] == label for p, label in photos("test", 1)) >= 2, meta
+    assert meta["broken.jpg"]["category"] == "review" and meta["broken.jpg"]["snaptagReason"] == "error"
+    assert meta["broken.jpg"]["snaptagError"].startswith("not sorted: ")
+    assert any(kind == "info-visible" and any("broken.jpg" in m for m in messages)
+               for kind, messages in page.evaluate("seen")), page.evaluate("seen")
+
+    # The damaged file's card says why; the visitor moves the first photo to Menu in its card.
+    page.click('.uppy-Dashboard-Item:has([title="broken.jpg"]) .uppy-Dashboard-Item-action--edit')
+    assert page.inner_text(".snaptag-uppy-error").startswith("not sorted: ")
+    page.click(".uppy-Dashboard-FileCard-actions button[type=button]")
+    changed = "vibes" if meta[first.name]["category"] == "menu" else "menu"
+    page.click(f'.uppy-Dashboard-Item:has([title="{first.name}"]) .uppy-Dashboard-Item-action--edit')
+    page.select_option("#uppy-Dashboard-FileCard-input-category", changed)
+    page.click(".uppy-Dashboard-FileCard-actions button[type=submit]")
+    page.wait_for_function(f"uppy.getFiles().find(f => f.meta.name === '{first.name}').meta.category === '{changed}'")
+    assert page.evaluate(META)[first.name]["categoryName"] == {"menu": "Menu", "vibes": "Vibes"}[changed]
+
+    result = page.evaluate("uppy.upload().then(r => ({ok: r.successful.length, failed: r.failed.length}))")
+    assert result == {"ok": 5, "failed": 0}
+    up = sent(server, "camera.jpg")["photos"][0]
+    assert (up["format"], up["width"], up["height"], up["exif"]) == ("jpeg", 1200, 1600, False)  # upright, ≤ 1600
+    assert up["category"] == meta["camera.jpg"]["category"]
+    assert sent(server, first.name)["photos"][0]["category"] == changed
+    assert sent(server, first.name)["fields"]["categoryName"] == [{"menu": "Menu", "vibes": "Vibes"}[changed]]
+    for path in more:
+        assert sent(server, path.name)["photos"][0]["category"] == meta[path.name]["category"]
+    damaged = sent(server, "broken.jpg")  # sent as it was: the plugin never blocks an upload
+    assert damaged["photos"][0]["bytes"] == broken.stat().st_size and damaged["fields"]["snaptagReason"] == ["error"]
+    assert page.evaluate(META)["broken.jpg"]["snaptagError"].startswith("sent as it is, not shrunk: ")
+    seen = page.evaluate("seen")
+    for name in [first.name, *[p.name for p in more], "camera.jpg"]:
+        assert ["preprocess-progress", name] in seen
+        assert ["preprocess-complete", name.rsplit(".", 1)[0] + ".jpg"] in seen
+    assert not s.errors
+    s.context.close()
+
+
+def test_uninstall_undoes_install(browser, server, tmp_path):
+    s = open_uppy(browser, server)
+    page = s.page
+    page.evaluate("snaptag.ready")
+    page.evaluate("""() => {
+      const dashboard = uppy.getPlugin('Dashboard');
+      window.Snaptag = uppy.getPlugin('Snaptag').constructor;
+      window.fields = () => dashboard.getPluginState().metaFields;
+      window.names = (file) => { const f = fields(); return (typeof f === 'function' ? f(file) : f).map(m => m.id); };
+      uppy.removePlugin(uppy.getPlugin('Snaptag'));
+      dashboard.setPluginState({ metaFields: [{ id: 'caption', name: 'Caption' }] });  // the host's own field
+      uppy.use(Snaptag);
+    }""")
+    photo = photos("test", 1)[0][0]
+    add_files(page, [photo])
+    page.wait_for_function(ALL_SORTED, arg=1, timeout=90_000)
+    assert page.evaluate("names(uppy.getFiles()[0])") == ["caption", "category"]
+
+    page.evaluate("uppy.removePlugin(uppy.getPlugin('Snaptag'))")
+    assert page.evaluate("fields()") == [{"id": "caption", "name": "Caption"}]
+    copy = tmp_path / "not-sorted.jpg"
+    copy.write_bytes(photo.read_bytes())
+    add_files(page, [copy])
+    page.wait_for_timeout(1_000)  # time enough to classify a photo, had anything still listened
+    assert "category" not in page.evaluate(META)["not-sorted.jpg"]
+    assert page.evaluate("uppy.upload().then(r => r.successful.length)") == 2
+    assert sent(server, "not-sorted.jpg")["photos"][0]["bytes"] == copy.stat().st_size  # no preprocessor left
+    assert not s.errors
+    s.context.close()
