@@ -26,12 +26,78 @@ def test_service_worker_precaches_every_file_with_its_hash(dist: Path):
     import hashlib
 
     sw = (dist / "sw.js").read_text()
-    precache = dict(json.loads(re.search(r"const FILES = (\[.*?\]);", sw, re.S).group(1)))
+    rows = json.loads(re.search(r"const FILES = (\[.*?\]);", sw, re.S)[1])
+    listed = {url: (digest, lazy) for url, digest, lazy in rows}
     files = {"./" + p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()} - {"./sw.js"}
-    assert set(precache) == files | {"./"}
-    for url, digest in precache.items():
+    copies = {f for f in files if f.endswith((".br", ".gz"))}  # precompressed copies: the same files, encoded
+    assert copies and set(listed) == files - copies | {"./"}
+    for url, (digest, _) in listed.items():
         path = dist / ("index.html" if url == "./" else url[2:])
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, url
+    lazy = {url for url, (_, is_lazy) in listed.items() if is_lazy}  # cached when first used, not at install
+    assert {"./examples/uppy/index.html", "./vendor/uppy/uppy.min.js", "./vendor/tfjs/tfjs-backend-wasm.wasm"} <= lazy
+    assert not lazy & {"./", "./pyodide/pyodide.asm.wasm", "./vendor/tfjs/tfjs-backend-wasm-simd.wasm",
+                       "./pyscript/core.js", "./app.zip", "./model/model.json"}
+
+
+def test_large_files_have_precompressed_copies_that_serve_sends(dist: Path):
+    import gzip
+    import os
+    import time
+    import urllib.request
+
+    from tools.serve import serving
+
+    wasm = dist / "pyodide" / "pyodide.asm.wasm"
+    assert gzip.decompress((dist / "pyodide" / "pyodide.asm.wasm.gz").read_bytes()) == wasm.read_bytes()
+    assert (dist / "pyodide" / "pyodide.asm.wasm.br").stat().st_size < 0.35 * wasm.stat().st_size
+    assert not (dist / "app.zip.gz").exists()  # a zip is compressed already
+
+    def get(path: str, **headers: str):
+        with urllib.request.urlopen(urllib.request.Request(server.url + path, headers=headers)) as reply:
+            return reply.headers, reply.read()
+
+    with serving(dist) as server:
+        headers, body = get("pyodide/pyodide.asm.wasm", **{"Accept-Encoding": "gzip, deflate, br"})
+        assert headers["Content-Encoding"] == "br" and headers["Vary"] == "Accept-Encoding"
+        assert headers["Content-Type"] == "application/wasm"
+        assert len(body) == (dist / "pyodide" / "pyodide.asm.wasm.br").stat().st_size
+        headers, body = get("pyodide/pyodide.asm.wasm", **{"Accept-Encoding": "gzip"})
+        assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == wasm.read_bytes()
+        headers, body = get("", **{"Accept-Encoding": "gzip"})  # the page itself, by its folder's URL
+        assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == (dist / "index.html").read_bytes()
+        headers, body = get("pyodide/pyodide.asm.wasm")
+        assert headers["Content-Encoding"] is None and body == wasm.read_bytes()
+        try:
+            get("pyodide/pyodide.asm.wasm", **{"Accept-Encoding": "br", "If-Modified-Since": headers["Last-Modified"]})
+            raise AssertionError("expected a 304")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 304
+        css = dist / "app" / "page" / "snaptag.css"
+        stat = css.stat()
+        os.utime(css, (stat.st_atime, time.time() + 60))  # edited after the build: its copies are stale
+        try:
+            headers, body = get("app/page/snaptag.css", **{"Accept-Encoding": "gzip"})
+            assert headers["Content-Encoding"] is None and body == css.read_bytes()
+        finally:
+            os.utime(css, (stat.st_atime, stat.st_mtime))
+
+
+def test_the_standard_library_is_trimmed_to_what_can_be_imported(dist: Path):
+    import zipfile
+
+    with zipfile.ZipFile(dist / "pyodide" / "python_stdlib.zip") as trimmed, \
+            zipfile.ZipFile(ROOT / "node_modules" / "pyodide" / "python_stdlib.zip") as full:
+        names = set(trimmed.namelist())
+        assert names < set(full.namelist())
+    for needed in ("json/__init__.py", "dataclasses.py", "asyncio/__init__.py", "zipfile/__init__.py", "csv.py",
+                   "_pyodide/docstring.py", "pyodide/ffi/__init__.py", "encodings/utf_8.py", "encodings/cp437.py"):
+        assert needed in names, needed
+    assert not [n for n in names if n.startswith(("unittest/", "multiprocessing/", "pdb.py", "_pyrepl/", "tkinter/"))]
+    assert (dist / "pyodide" / "python_stdlib.zip").stat().st_size < 0.6 * (
+        ROOT / "node_modules" / "pyodide" / "python_stdlib.zip").stat().st_size
+    lock = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())
+    assert lock["packages"] == {} and lock["info"]["python"].startswith("3.")
 
 
 def repo_copy(tmp_path: Path, *leave_out: str) -> Path:

@@ -12,6 +12,10 @@ from tools.serve import CSP, serving
 VIOLATIONS = ("window.__violations = [];"
               "document.addEventListener('securitypolicyviolation', (e) => window.__violations.push("
               "`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile || ''}:${e.lineNumber}`));")
+CACHED = """async () => {  // the paths in this build's offline cache
+    const keys = (await caches.keys()).filter(k => k.startsWith('snaptag-'));
+    return (await (await caches.open(keys[0])).keys()).map(r => new URL(r.url).pathname);
+}"""
 ISOLATED = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 
 
@@ -100,3 +104,38 @@ def test_an_update_behind_a_caching_cdn_never_mixes_two_builds(browser, dist, tm
         page.reload()
         assert markers(page) == ("B", "B", "B")
         context.close()
+
+
+def test_a_first_visit_downloads_each_file_once_compressed_and_only_what_the_app_loads(browser, dist):
+    from tools.bench_visit import settled
+    from tools.browser import open_page
+
+    with serving(dist) as srv:
+        s = open_page(browser, srv.url)
+        wait_ready(s.page)
+        s.page.evaluate("""async () => {
+            const reg = await window.snaptag.swReady;
+            for (let i = 0; i < 300 && reg.active?.state !== 'activated'; i++)
+                await new Promise(r => setTimeout(r, 100));
+        }""")
+        settled(srv)  # the offline cache's install included
+        paths = [path for path, _, _ in srv.sent]
+        assert len(paths) == len(set(paths)), sorted(p for p in paths if paths.count(p) > 1)  # nothing twice
+        assert not [p for p in paths if p.startswith(("/examples/", "/vendor/uppy/"))
+                    or p.endswith(("/tfjs-backend-wasm.wasm", "/uppy.js"))], paths  # what the app never loads
+        sizes = {path: (wire, raw) for path, wire, raw in srv.sent}
+        for big in ("/pyodide/pyodide.asm.wasm", "/model/group1-shard1of1.bin", "/pyodide/pyodide.asm.mjs"):
+            assert sizes[big][0] < 0.8 * sizes[big][1], big  # sent precompressed
+        wire, raw = sum(w for w, _ in sizes.values()), sum(r for _, r in sizes.values())
+        assert wire < 0.5 * raw, (wire, raw)
+        cached = s.page.evaluate(CACHED)
+        assert "/pyodide/pyodide.asm.wasm" in cached and "/examples/uppy/index.html" not in cached
+        s.page.goto(srv.url + "examples/uppy/")  # a lazy file is cached when first used, if it is this build's
+        s.page.wait_for_function("window.uppy")
+        for _ in range(100):
+            if "/vendor/uppy/uppy.min.js" in s.page.evaluate(CACHED):
+                break
+            s.page.wait_for_timeout(100)
+        else:
+            raise AssertionError("the Uppy bundle was not cached when the example page used it")
+        s.context.close()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import email.utils
 import errno
 import functools
 import http.server
 import json
+import os
 import socket
 import sys
 import threading
@@ -31,6 +33,7 @@ TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/ja
 # The example pages' test endpoint (no real server is part of snaptag): the upload form's and the Uppy page's.
 EXAMPLE_UPLOADS = ("examples/upload-form/upload", "examples/uppy/upload")
 MAX_UPLOAD = 50_000_000
+ENCODINGS = {"br": ".br", "gzip": ".gz"}  # precompressed copies beside a file (tools/site.py), best first
 MAX_THREADS = 32  # connections served at once; more wait in the listen queue
 TIMEOUT_S = 30  # a connection idle this long (a slow or stuck client) is closed
 
@@ -89,6 +92,51 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if not self.bad_path():
             super().do_GET()
 
+    def send_head(self):
+        """A file's precompressed copy (`.br`, else `.gz`, made by the build) when the browser takes it, as a
+        static host with precompression does; the file itself otherwise. Same validator (Last-Modified), so a
+        conditional request still gets its 304."""
+        self.raw_length = None
+        path = Path(self.translate_path(self.path))
+        accepted = {token.split(";")[0].strip() for token in self.headers.get("Accept-Encoding", "").split(",")}
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"  # a folder's URL is its index page
+        if not path.is_file():
+            return super().send_head()
+        copies = {e: path.with_name(path.name + suffix) for e, suffix in ENCODINGS.items() if e in accepted}
+        encoding = next((e for e, copy in copies.items()  # a copy older than its file is stale: not used
+                         if copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime), None)
+        if encoding is None:
+            return super().send_head()
+        modified = path.stat().st_mtime
+        since = self.headers.get("If-Modified-Since")
+        if since and "If-None-Match" not in self.headers:
+            try:
+                if int(modified) <= email.utils.parsedate_to_datetime(since).timestamp():
+                    self.send_response(304)
+                    self.send_header("Vary", "Accept-Encoding")
+                    self.end_headers()
+                    return None
+            except (TypeError, ValueError, IndexError, OverflowError):
+                pass
+        f = open(copies[encoding], "rb")  # noqa: SIM115  (http.server closes it)
+        self.raw_length = path.stat().st_size
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", encoding)
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
+        self.send_header("Last-Modified", self.date_time_string(int(modified)))
+        self.end_headers()
+        return f
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword == "Content-Length":  # what went on the wire, and its size decoded, for `bench` (server.sent)
+            decoded = getattr(self, "raw_length", None) or int(value)  # a bad request line sets no path
+            self.server.sent.append((getattr(self, "path", ""), int(value), decoded))
+            self.raw_length = None
+        super().send_header(keyword, value)
+
     def do_HEAD(self) -> None:  # noqa: N802
         if not self.bad_path():
             super().do_HEAD()
@@ -129,6 +177,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 class Server(http.server.ThreadingHTTPServer):
     uploads: list[dict]  # what the example form posted, newest last
+    sent: list[tuple[str, int, int]]  # (path, bytes sent, bytes decoded) of every response with a body, in order
     slots = threading.BoundedSemaphore(MAX_THREADS)  # replaced per server in make_server
 
     def process_request(self, request, client_address) -> None:
@@ -169,7 +218,8 @@ def make_server(dist: Path, port: int = 8000, prefix: str = "/", host: str = "12
             raise ServeError(f"--host {host}: not an address of this machine ({exc.strerror or exc})") from exc
         raise
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    server.prefix, server.uploads, server.slots = prefix, [], threading.BoundedSemaphore(MAX_THREADS)
+    server.prefix, server.uploads, server.sent = prefix, [], []
+    server.slots = threading.BoundedSemaphore(MAX_THREADS)
     server.url = f"http://{shown}:{server.server_address[1]}{prefix}"
     return server
 

@@ -13,8 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.logic.errors import UserError
+from tools.precompress import precompress
+from tools.stdlib import trimmed
 
-PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
+# Pyodide's package index, without its 357 packages: dist/ ships none of their wheels, so it could load none.
+LOCK = "pyodide/pyodide-lock.json"
+STDLIB_ZIP = "pyodide/python_stdlib.zip"  # Pyodide's standard library, trimmed (tools/stdlib.py)
 TFJS_FILES = {
     "@tensorflow/tfjs-core/dist/tf-core.min.js": "tf-core.min.js",
     "@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js": "tf-backend-wasm.min.js",
@@ -24,6 +29,10 @@ TFJS_FILES = {
 }
 UPPY_CSS = ("@uppy/core/dist/style.min.css", "@uppy/dashboard/dist/style.min.css")
 SITE_FILES = ("index.html", "pyscript.toml", "app/main.py", "app/page/snaptag.css")
+# What the app never loads (sw.js caches these when first used, not at install): the example pages, their Uppy,
+# the tfjs binary for browsers without SIMD, PyScript's editor and terminal and its MicroPython.
+LAZY = ("examples/", "vendor/uppy/", "worker/uppy.js", "app/page/uppy.js", "vendor/tfjs/tfjs-backend-wasm.wasm",
+        "pyscript/codemirror", "pyscript/xterm", "pyscript/mpy")
 PYTHON_ZIP = "app.zip"  # every module of app/, unpacked into Pyodide's working directory (pyscript.toml)
 MODEL_FILES = ("model.json", "metadata.json")
 
@@ -112,6 +121,15 @@ def python_zip(root: Path) -> bytes:
     return buf.getvalue()
 
 
+def stdlib_zip(root: Path, files: dict[str, Path]) -> bytes:
+    """Pyodide's python_stdlib.zip without the modules nothing shipped can import (tools/stdlib.py): the app's
+    Python and the Python inside Pyodide's and PyScript's JavaScript seed it."""
+    runtime = [src for rel, src in files.items() if rel.startswith(("pyodide/", "pyscript/")) and rel.endswith("js")]
+    sources = [*sorted((root / "app").rglob("*.py")), *sorted((root / "examples").rglob("*.py")), *runtime]
+    data, _, _ = trimmed(root / "node_modules" / "pyodide" / "python_stdlib.zip", sources)
+    return data
+
+
 def _same(src: Path, dst: Path) -> bool:
     if not dst.exists():
         return False
@@ -123,8 +141,8 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def service_worker(files: list[tuple[str, str]], version: str) -> str:
-    """sw.js for this build: (url, sha256) of every file it precaches and checks."""
+def service_worker(files: list[tuple[str, str, bool]], version: str) -> str:
+    """sw.js for this build: (url, sha256, lazy) of every file it caches and checks (lazy: when first used)."""
     template = (Path(__file__).parent / "sw_template.js").read_text()
     return template.replace("__VERSION__", version).replace("__FILES__", json.dumps(files, indent=1))
 
@@ -133,7 +151,9 @@ def write_service_worker(dist: Path, rels: list[str]) -> tuple[str, bool]:
     """(the build's version, whether sw.js changed) for the files `rels` in dist/. The version hashes them all."""
     hashes = {rel: _digest(dist / rel) for rel in sorted(rels)}
     version = hashlib.sha256("".join(rel + h for rel, h in hashes.items()).encode()).hexdigest()[:16]
-    sw = service_worker([("./", hashes["index.html"]), *[(f"./{rel}", h) for rel, h in hashes.items()]], version)
+    listed = [("./", hashes["index.html"], False),
+              *[(f"./{rel}", digest, rel.startswith(LAZY)) for rel, digest in hashes.items()]]
+    sw = service_worker(listed, version)
     sw_path = dist / "sw.js"
     changed = not sw_path.exists() or sw_path.read_text() != sw
     if changed:
@@ -151,15 +171,22 @@ def build_site(root: Path, dist: Path, model: Path | None = None) -> BuildResult
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
             copied += 1
-    archive = python_zip(root)
-    if not (dist / PYTHON_ZIP).exists() or (dist / PYTHON_ZIP).read_bytes() != archive:
-        (dist / PYTHON_ZIP).write_bytes(archive)
-        copied += 1
-    keep = set(files) | {"sw.js", PYTHON_ZIP}
+    lock = json.loads((root / "node_modules" / LOCK).read_text())
+    made = {PYTHON_ZIP: python_zip(root), STDLIB_ZIP: stdlib_zip(root, files),
+            LOCK: json.dumps({**lock, "packages": {}}, indent=1).encode()}
+    for rel, data in made.items():
+        if not (dist / rel).exists() or (dist / rel).read_bytes() != data:
+            (dist / rel).parent.mkdir(parents=True, exist_ok=True)
+            (dist / rel).write_bytes(data)
+            copied += 1
+    served = [*files, *made]
+    encoded = precompress(dist, served, root / "node_modules" / ".snaptag" / "compressed")
+    keep = {*served, *encoded, "sw.js"}
     for stale in [p for p in dist.rglob("*") if p.is_file() and p.relative_to(dist).as_posix() not in keep]:
         stale.unlink()
-    version, changed = write_service_worker(dist, [*files, PYTHON_ZIP])
+    version, changed = write_service_worker(dist, served)
     copied += changed
-    size = sum((dist / rel).stat().st_size for rel in [*files, PYTHON_ZIP])
-    print(f"built {dist}: {len(files) + 2} files, {size / 1e6:.1f} MB, {copied} updated, version {version}")
-    return BuildResult(len(files) + 2, copied, size, version)
+    size = sum((dist / rel).stat().st_size for rel in served)
+    print(f"built {dist}: {len(served) + 1} files, {size / 1e6:.1f} MB, {copied} updated, version {version} "
+          f"(and {len(encoded)} precompressed copies)")
+    return BuildResult(len(served) + 1, copied, size, version)

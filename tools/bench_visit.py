@@ -1,0 +1,59 @@
+"""`bench` field `first_visit`: what a new visitor's first page load costs, counted by `serve` (what it sent,
+precompressed or not) in a fresh browser context: bytes on the wire, the same files decoded, what a host that
+gzips every response on the fly would send, and the time from navigation to the first photo's category (the
+photo is added as soon as the page exists, before anything has loaded)."""
+
+from __future__ import annotations
+
+import gzip
+import time
+import urllib.parse
+from functools import cache
+from pathlib import Path
+
+from tools.browser import open_page
+
+FIRST_CATEGORY = ("(() => { const c = document.querySelector('[data-result][data-status=done][data-category]'); "
+                  "return c ? performance.now() : 0; })()")
+
+
+@cache
+def _gzip_size(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), 6))
+
+
+def settled(server, quiet_s: float = 1.5, limit_s: float = 60.0) -> None:
+    """Until the server has sent nothing for `quiet_s` (the offline cache's install included)."""
+    end, seen, since = time.monotonic() + limit_s, -1, time.monotonic()
+    while time.monotonic() < end:
+        if len(server.sent) != seen:
+            seen, since = len(server.sent), time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return
+        time.sleep(0.1)
+
+
+def _totals(sent: list[tuple[str, int, int]], dist: Path, prefix: str) -> dict:
+    gz = 0
+    for path, wire, _ in sent:
+        local = dist / urllib.parse.unquote(urllib.parse.urlsplit(path).path)[len(prefix):]
+        gz += _gzip_size(local) if local.is_file() else wire
+    return {"responses": len(sent), "bytes_wire": sum(w for _, w, _ in sent),
+            "bytes_raw": sum(r for _, _, r in sent), "bytes_if_host_gzips": gz}
+
+
+def bench_first_visit(browser, server, dist: Path, photo: Path) -> dict:
+    server.sent.clear()
+    s = open_page(browser, "about:blank")
+    s.page.goto(server.url, wait_until="commit")
+    s.page.wait_for_function("window.snaptag && window.snaptag.inbox", polling=20)  # boot.js listens
+    s.page.set_input_files("#upload", [str(photo)])
+    first_ms = s.page.wait_for_function(FIRST_CATEGORY, timeout=180_000, polling=20).json_value()
+    page_only = list(server.sent)
+    cached = s.page.evaluate("""() => Promise.race([new Promise((ok) => setTimeout(ok, 60000, false)),
+      window.snaptag.swReady.then(() => navigator.serviceWorker.ready).then(() => true)])""")
+    settled(server)
+    result = {"to_first_category_ms": first_ms, "until_first_category": _totals(page_only, dist, server.prefix),
+              "with_offline_cache": _totals(list(server.sent), dist, server.prefix), "offline_cache_ready": cached}
+    s.context.close()
+    return result
