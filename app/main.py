@@ -6,6 +6,7 @@ window.snaptag (worker/api.js, app/page/boot.js) holds the worker client, the mo
 added before Python was up; from here on every added photo comes to `add_files`.
 """
 
+import asyncio
 from dataclasses import dataclass
 
 from js import document, window
@@ -20,6 +21,7 @@ from app.logic import report  # noqa: E402
 from app.logic.queue import DONE, ERROR, PhotoQueue  # noqa: E402
 from app.page import sorter  # noqa: E402
 from app.page.cards import CardList  # noqa: E402
+from app.page.download import download_sorted  # noqa: E402
 
 SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", "unsure": " (unsure)"}
 MODE_KEY = "snaptag:mode"  # localStorage: the mode the user was in
@@ -108,6 +110,7 @@ class Page:
         sorter.build_counts([c.id for c in self.model.cmap.categories], self.model.cmap.name)
         listen("export-json", "click", lambda _e: self.export("json"))
         listen("export-csv", "click", lambda _e: self.export("csv"))
+        listen("download-sorted", "click", lambda _e: asyncio.ensure_future(download_sorted(self.cards, self.model)))
         self.cards.queue.model_ready([c.id for c in self.model.cmap.categories])
         try:
             store = await api.awaited(snaptag, "openResultsStore")

@@ -323,3 +323,43 @@ def test_a_kept_result_comes_back_the_same_and_another_models_does_not():
     assert saved.restore(fresh, record, "model-2") is None
     assert saved.restore(fresh, {**record, "override": "vibes"}, "model-1") is None  # not this model's category
     assert saved.restore(fresh, {"format": 1, "model": "model-1"}, "model-1") is None
+
+
+def test_download_sorted_names_folders_and_files_safely_and_uniquely():
+    from app.logic import archive
+
+    assert archive.safe('Food & Drinks', "category") == "Food & Drinks"
+    assert archive.safe("a/b\\c:d*e?f\"g<h>i|j\x00k", "photo") == "a_b_c_d_e_f_g_h_i_j_k"
+    assert archive.safe("..", "photo") == "photo" and archive.safe("CON.jpg", "photo") == "photo_CON.jpg"
+    long = archive.safe("x" * 300 + ".jpeg", "photo")
+    assert len(long) == archive.MAX_NAME and long.endswith(".jpeg")
+    taken: set[str] = set()
+    assert [archive.unique(n, taken) for n in ("a.jpg", "A.JPG", "a.jpg", "b", "b")] == \
+        ["a.jpg", "A (2).JPG", "a (3).jpg", "b", "b (2)"]
+
+    q = PhotoQueue()
+    q.model_ready(["food_and_drinks", "menu"])
+    finished(q, "x.jpg", "d1", [0.9, 0.05, 0.05])
+    menu = finished(q, "x.jpg", "d2", [0.05, 0.9, 0.05])
+    twin = finished(q, "x.jpg", "d3", [0.9, 0.05, 0.05])
+    copy = finished(q, "copy.jpg", "d1", [0.9, 0.05, 0.05])  # the same photo again: in the zip once
+    broken = q.add("notes.jpg", 3, "image/jpeg")
+    q.take()
+    q.fail(broken.id, "Not an image")
+    waiting = q.add("later.jpg", 3, "image/jpeg")
+    gone = finished(q, "old.jpg", "d4", [0.05, 0.9, 0.05])
+    plan = archive.plan(list(q.items.values()), lambda i: i != gone.id, THREE.name)
+    assert [e.path for e in plan.entries] == ["Food & Drinks/x.jpg", "Menu/x.jpg", "Food & Drinks/x (2).jpg",
+                                              "Not sorted/notes.jpg"]
+    assert copy.id not in {e.item_id for e in plan.entries}
+    assert plan.left_out == {waiting.id: "still being sorted",
+                             gone.id: "the page no longer has this photo (added before a reload)"}
+    fields = archive.index_fields(plan)
+    assert fields(menu) == {"path": "Menu/x.jpg", "not_included": None}
+    rows = list(csv.DictReader(io.StringIO(report.to_csv(list(q.items.values()), THREE, "m", None, fields,
+                                                         archive.INDEX_FIELDS))))
+    assert [r["path"] for r in rows] == ["Food & Drinks/x.jpg", "Menu/x.jpg", "Food & Drinks/x (2).jpg",
+                                         "Not sorted/notes.jpg", "", ""]
+    assert archive.summary(plan) == ("Downloaded 4 photos in 3 folders; 2 not included (still being sorted; the "
+                                     "page no longer has this photo (added before a reload)): index.csv lists them.")
+    assert twin.id in {e.item_id for e in plan.entries}

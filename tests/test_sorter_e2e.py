@@ -115,3 +115,62 @@ def test_remove_retry_filter_group_and_clear_all(browser, server):
     assert results(page) == [] and page.inner_text("#saved-status") == ""
     assert not s.errors
     s.context.close()
+
+
+def test_download_sorted_gives_the_originals_in_a_folder_per_category_and_lists_what_it_lacks(browser, server,
+                                                                                             tmp_path):
+    import csv
+    import io
+    import zipfile
+
+    s = open_page(browser, server.url)
+    page = s.page
+    wait_ready(page)
+    shots = photos("test", 1)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    twin_a, twin_b = tmp_path / "a" / "same name.jpg", tmp_path / "b" / "same name.jpg"  # two photos, one name
+    more = [p for p, _ in photos("test", 2) if p not in {q for q, _ in shots}]
+    shutil.copy(more[0], twin_a)
+    shutil.copy(more[1], twin_b)
+    broken = tmp_path / "notes.jpg"
+    broken.write_bytes(b"not a photo at all")
+    files = [p for p, _ in shots] + [twin_a, twin_b, broken]
+    page.set_input_files("#upload", [str(p) for p in files])
+    settled = wait_settled(page, len(files))
+    for n in (0, 1):  # both twins to Menu: one folder, two files of the same name
+        page.locator('[data-result][data-name="same name.jpg"] select').nth(n).select_option("menu")
+    names = page.evaluate("Object.fromEntries(['food_and_drinks', 'menu', 'vibes', 'review'].map(c => [c, "
+                          "document.querySelector(`[data-count=\"${c}\"] button`).firstChild.textContent.trim()]))")
+    with page.expect_download() as waiting:
+        page.click("#download-sorted")
+    assert waiting.value.suggested_filename == "snaptag-sorted.zip"
+    with zipfile.ZipFile(waiting.value.path()) as zf:
+        members = set(zf.namelist())
+        assert members == {"index.csv", "index.json", "Menu/same name.jpg", "Menu/same name (2).jpg",
+                           "Not sorted/notes.jpg", *(f"{names[by_name(page)[p.name]['category']]}/{p.name}"
+                                                    for p, _ in shots)}, members
+        for path, _ in shots:
+            assert zf.read(f"{names[by_name(page)[path.name]['category']]}/{path.name}") == path.read_bytes()
+        assert {zf.read("Menu/same name.jpg"), zf.read("Menu/same name (2).jpg")} == {twin_a.read_bytes(),
+                                                                                      twin_b.read_bytes()}
+        index = list(csv.DictReader(io.StringIO(zf.read("index.csv").decode())))
+    assert sorted(r["path"] for r in index) == sorted(members - {"index.csv", "index.json"})
+    assert len(settled) == len(index) and all(not r["not_included"] for r in index)
+    folders = len({m.split("/")[0] for m in members if "/" in m})
+    assert page.inner_text("#export-status") == f"Downloaded {len(files)} photos in {folders} folders."
+
+    reload(page)  # the results come back, the photos themselves do not: the zip says so
+    page.wait_for_function(f"document.querySelectorAll('[data-result]').length === {len(files) - 1}")
+    with page.expect_download() as waiting:
+        page.click("#download-sorted")
+    with zipfile.ZipFile(waiting.value.path()) as zf:
+        assert set(zf.namelist()) == {"index.csv", "index.json"}
+        index = list(csv.DictReader(io.StringIO(zf.read("index.csv").decode())))
+    assert len(index) == len(files) - 1 and all(r["path"] == "" and "no longer has" in r["not_included"]
+                                                for r in index)
+    status = page.inner_text("#export-status")
+    assert status.startswith(f"Downloaded 0 photos in 0 folders; {len(files) - 1} not included (the page no "
+                             "longer has this photo"), status
+    assert not s.errors
+    s.context.close()

@@ -104,6 +104,7 @@ def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
               and p.name != "service-worker.js"}
     files |= {f"vendor/tfjs/{dst}": modules / src for src, dst in TFJS_FILES.items()}
     files |= uppy_bundle(root, modules)
+    files |= {f"vendor/client-zip/{n}": modules / "client-zip" / n for n in ("index.js", "LICENSE.txt")}
     for rel, src in files.items():
         if not src.is_file():
             raise BuildError(f"missing {src} (for dist/{rel})")

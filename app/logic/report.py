@@ -22,9 +22,10 @@ CSV_FIELDS = ("id", "file", "size", "width", "height", "status", "category", "mo
 
 
 Names = Callable[[str], str] | None  # how categories are named (default: the model's; a label set names its own)
+Extra = Callable[[Item], dict] | None  # more fields per photo (Download sorted: where it is in the zip)
 
 
-def rows(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = None) -> list[dict]:
+def rows(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = None, extra: Extra = None) -> list[dict]:
     name = names or cmap.name
     out = []
     for item in (i for i in items if i.duplicate_of is None):  # a photo added twice is one row
@@ -43,12 +44,12 @@ def rows(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = N
                 top3=[{"class": cid, "name": name(cid), "prob": round(p, 4)} for cid, p in item.decision.top[:3]],
                 overridden=item.override is not None,
             )
-        out.append(row)
+        out.append(row | (extra(item) if extra else {}))
     return out
 
 
-def to_json(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = None) -> str:
-    return json.dumps({"photos": rows(items, cmap, model_id, names)}, indent=1, ensure_ascii=False)
+def to_json(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = None, extra: Extra = None) -> str:
+    return json.dumps({"photos": rows(items, cmap, model_id, names, extra)}, indent=1, ensure_ascii=False)
 
 
 def cell(value: object) -> str:
@@ -57,14 +58,16 @@ def cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def to_csv(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = None) -> str:
+def to_csv(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = None, extra: Extra = None,
+           extra_fields: tuple[str, ...] = ()) -> str:
+    fields = CSV_FIELDS + extra_fields
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a field holding \r or \n is then quoted
-    writer.writerow(CSV_FIELDS)
-    for row in rows(items, cmap, model_id, names):
+    writer.writerow(fields)
+    for row in rows(items, cmap, model_id, names, extra):
         flat = {**row, "overridden": "yes" if row["overridden"] else "no"}
         for i in range(3):
             top = row["top3"][i] if i < len(row["top3"]) else None
             flat[f"top{i + 1}"], flat[f"p{i + 1}"] = (top["class"], f"{top['prob']:.4f}") if top else ("", "")
-        writer.writerow([cell(flat[name]) for name in CSV_FIELDS])
+        writer.writerow([cell(flat[name]) for name in fields])
     return buf.getvalue()

@@ -47,6 +47,7 @@ class CardList:
         self.queue, self.reasons, self.on_change, self.keep = queue, reasons, on_change, keep
         self.rule: Rule | None = None
         self.files: dict = {}  # item id -> the File, while it may still be classified (or retried)
+        self.originals: dict = {}  # item id -> the File as added, for Download sorted (this visit's photos)
         self.thumbs: dict = {}  # item id -> its thumbnail Blob
         self.embeddings: dict = {}  # item id -> its embedding (a JS Float32Array), under a taught set's rule
         self.filter: str | None = None  # a count key: only its cards are shown
@@ -63,7 +64,7 @@ class CardList:
     def add_files(self, js_files) -> None:
         for f in js_files:
             item = self.queue.add(str(f.name), int(f.size), str(f.type))
-            self.files[item.id] = f
+            self.files[item.id] = self.originals[item.id] = f
             self.add(item)
         self.pump()
         self.on_change()
@@ -217,6 +218,7 @@ class CardList:
         promoted = self.queue.remove(item.id)
         self.nodes.pop(item.id).remove()
         self.files.pop(item.id, None)
+        self.originals.pop(item.id, None)
         self.thumbs.pop(item.id, None)
         self.embeddings.pop(item.id, None)
         if forget and self.keep and item.duplicate_of is None and item.status == DONE:
@@ -232,6 +234,7 @@ class CardList:
         self.nodes.clear()
         self.queue.clear()
         self.files.clear()
+        self.originals.clear()
         self.thumbs.clear()
         self.embeddings.clear()
         self.regroup()
