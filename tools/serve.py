@@ -30,8 +30,8 @@ TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/ja
          ".json": "application/json", ".toml": "text/plain", ".py": "text/plain", ".bin": "application/octet-stream"}
 
 
-# The example pages' test endpoint (no real server is part of snaptag): the upload form's and the Uppy page's.
-EXAMPLE_UPLOADS = ("examples/upload-form/upload", "examples/uppy/upload")
+# The example pages' test endpoint (no real server is part of snaptag): our form's and the upload widgets'.
+EXAMPLE_UPLOADS = tuple(f"examples/{page}/upload" for page in ("upload-form", "uppy", "dropzone", "filepond"))
 MAX_UPLOAD = 50_000_000
 ENCODINGS = {"br": ".br", "gzip": ".gz"}  # precompressed copies beside a file (tools/site.py), best first
 MAX_THREADS = 32  # connections served at once; more wait in the listen queue
@@ -237,9 +237,9 @@ def lan_address() -> str | None:
 def serve(dist: Path, port: int = 8000, prefix: str = "/", host: str = "127.0.0.1") -> None:
     server = make_server(dist, port, prefix, host)
     print(f"snaptag is served at {server.url}  (Ctrl+C stops)", flush=True)
-    print(f"host API examples: {server.url}examples/upload-form/ and {server.url}examples/uppy/ (they post to a "
-          f"test endpoint of this server), {server.url}examples/python-host/, {server.url}examples/teach-camera/ "
-          "(label sets)", flush=True)
+    uploads = ", ".join(f"{server.url}{path.removesuffix('upload')}" for path in EXAMPLE_UPLOADS)
+    print(f"host API examples: {uploads} (they post to a test endpoint of this server), "
+          f"{server.url}examples/python-host/, {server.url}examples/teach-camera/ (label sets)", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: --host {host} makes this development server reachable from other machines; it is "
               "not hardened for the internet (use a static host for that, docs/deploy.md)", flush=True)

@@ -27,12 +27,24 @@ TFJS_FILES = {
     "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm": "tfjs-backend-wasm.wasm",
     "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm": "tfjs-backend-wasm-simd.wasm",
 }
+# Single-file ES modules copied as they are: the zip writer of Download sorted, and the upload widgets of the
+# examples (examples/dropzone/, examples/filepond/).
+VENDORED = {
+    "client-zip/index.js": "client-zip/index.js",
+    "client-zip/LICENSE.txt": "client-zip/LICENSE.txt",
+    "dropzone/dist/dropzone.mjs": "dropzone/dropzone.mjs",
+    "dropzone/dist/dropzone.css": "dropzone/dropzone.css",
+    "dropzone/LICENSE": "dropzone/LICENSE",
+    "filepond/dist/filepond.esm.min.js": "filepond/filepond.esm.min.js",
+    "filepond/dist/filepond.min.css": "filepond/filepond.min.css",
+    "filepond/LICENSE": "filepond/LICENSE",
+}
 UPPY_CSS = ("@uppy/core/dist/style.min.css", "@uppy/dashboard/dist/style.min.css")
 SITE_FILES = ("index.html", "pyscript.toml", "app/main.py", "app/page/snaptag.css")
-# What the app never loads (sw.js caches these when first used, not at install): the example pages, their Uppy,
+# What the app never loads (sw.js caches these when first used, not at install): the example pages, their widgets,
 # the tfjs binary for browsers without SIMD, PyScript's editor and terminal and its MicroPython.
-LAZY = ("examples/", "vendor/uppy/", "worker/uppy.js", "app/page/uppy.js", "vendor/tfjs/tfjs-backend-wasm.wasm",
-        "pyscript/codemirror", "pyscript/xterm", "pyscript/mpy")
+LAZY = ("examples/", "vendor/uppy/", "vendor/dropzone/", "vendor/filepond/", "worker/uppy.js", "app/page/uppy.js",
+        "vendor/tfjs/tfjs-backend-wasm.wasm", "pyscript/codemirror", "pyscript/xterm", "pyscript/mpy")
 PYTHON_ZIP = "app.zip"  # every module of app/, unpacked into Pyodide's working directory (pyscript.toml)
 MODEL_FILES = ("model.json", "metadata.json")
 
@@ -104,7 +116,7 @@ def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
               and p.name != "service-worker.js"}
     files |= {f"vendor/tfjs/{dst}": modules / src for src, dst in TFJS_FILES.items()}
     files |= uppy_bundle(root, modules)
-    files |= {f"vendor/client-zip/{n}": modules / "client-zip" / n for n in ("index.js", "LICENSE.txt")}
+    files |= {f"vendor/{dst}": modules / src for src, dst in VENDORED.items()}
     for rel, src in files.items():
         if not src.is_file():
             raise BuildError(f"missing {src} (for dist/{rel})")

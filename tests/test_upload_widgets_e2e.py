@@ -1,11 +1,14 @@
-"""snaptag's Uppy plugin (app/page/uppy.js) on examples/uppy/: the real @uppy/core, @uppy/dashboard and
-@uppy/xhr-upload vendored into dist/, real Chromium, the real model, real photos, posting to `serve`'s test
-endpoint. A visitor adds photos through the Dashboard (the first before snaptag is ready), changes one category in
-the Dashboard's file card, and uploads: each photo arrives as an upright JPEG of at most 1600 px without EXIF,
-with its category; a damaged file says why on the file and is still sent."""
+"""snaptag in the upload widgets sites use, with the real widgets vendored into dist/, real Chromium, the real
+model and real photos, posting to `serve`'s test endpoint: the Uppy plugin (app/page/uppy.js) on examples/uppy/
+(@uppy/core, @uppy/dashboard, @uppy/xhr-upload), and the documented Dropzone and FilePond snippets on
+examples/dropzone/ and examples/filepond/. On the Uppy page a visitor adds photos through the Dashboard (the
+first before snaptag is ready), changes one category in the Dashboard's file card, and uploads: each photo
+arrives as an upright JPEG of at most 1600 px without EXIF, with its category; a damaged file says why on the
+file and is still sent."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 from tests.conftest import exif_rotated_jpeg, photos
@@ -129,5 +132,65 @@ def test_uninstall_undoes_install(browser, server, tmp_path):
     assert "category" not in page.evaluate(META)["not-sorted.jpg"]
     assert page.evaluate("uppy.upload().then(r => r.successful.length)") == 2
     assert sent(server, "not-sorted.jpg")["photos"][0]["bytes"] == copy.stat().st_size  # no preprocessor left
+    assert not s.errors
+    s.context.close()
+
+
+def check_posted(server, shots: list[Path], camera: Path, categories: dict[str, str]) -> None:
+    """Each photo posted once, as a JPEG of at most 1600 px without EXIF, with the category snaptag gave it; the
+    12 MP camera photo upright (1200 x 1600)."""
+    for path in [*shots, camera]:
+        up = sent(server, path.stem + ".jpg")["photos"][0]
+        assert up["format"] == "jpeg" and max(up["width"], up["height"]) <= 1600 and not up["exif"], up
+        assert up["category"] == categories[path.name], (path.name, up, categories)
+    up = sent(server, "camera.jpg")["photos"][0]
+    assert (up["width"], up["height"]) == (1200, 1600)
+
+
+def classified(page, paths: list[Path]) -> dict[str, str]:
+    """What snaptag.classify says of each file, asked in the page (the same photos, read again)."""
+    out = {}
+    for path in paths:
+        out[path.name] = page.evaluate("""async ([name, b64]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            return (await snaptag.classify(new File([bytes], name, {type: 'image/jpeg'}))).category; }""",
+                                       [path.name, base64.b64encode(path.read_bytes()).decode()])
+    return out
+
+
+def test_dropzone_sorts_and_posts_small_upright_jpegs_with_their_category(browser, server, tmp_path):
+    s = open_page(browser, server.url + "examples/dropzone/")
+    page = s.page
+    page.wait_for_function("window.dropzone && document.querySelector('.dz-hidden-input')")
+    camera = tmp_path / "camera.jpg"
+    camera.write_bytes(exif_rotated_jpeg())
+    shots = [p for p, _ in photos("test", 1)]
+    page.set_input_files(".dz-hidden-input", [str(p) for p in [*shots, camera]])  # before snaptag is ready
+    page.wait_for_function("dropzone.files.length === 4 && dropzone.files.every(f => f.status === 'success')",
+                           timeout=120_000)
+    categories = classified(page, [*shots, camera])
+    check_posted(server, shots, camera, categories)
+    names = page.evaluate("[...document.querySelectorAll('.snaptag-category')].map(e => e.textContent)")
+    assert len(names) == 4 and all(names), names
+    assert not s.errors
+    s.context.close()
+
+
+def test_filepond_sorts_into_metadata_and_posts_small_upright_jpegs_with_their_category(browser, server,
+                                                                                          tmp_path):
+    s = open_page(browser, server.url + "examples/filepond/")
+    page = s.page
+    page.wait_for_function("window.pond && document.querySelector('.filepond--browser')")
+    camera = tmp_path / "camera.jpg"
+    camera.write_bytes(exif_rotated_jpeg())
+    shots = [p for p, _ in photos("test", 1)]
+    page.set_input_files(".filepond--browser", [str(p) for p in [*shots, camera]])
+    page.wait_for_function("pond.getFiles().length === 4 && pond.getFiles().every(f => f.getMetadata('category'))",
+                           timeout=120_000)
+    meta = page.evaluate("Object.fromEntries(pond.getFiles().map(f => [f.filename, f.getMetadata('category')]))")
+    assert meta == classified(page, [*shots, camera])
+    page.evaluate("pond.processFiles()")
+    page.wait_for_function("pond.getFiles().every(f => f.status === 5)", timeout=60_000)  # PROCESSING_COMPLETE
+    check_posted(server, shots, camera, meta)
     assert not s.errors
     s.context.close()
