@@ -158,13 +158,19 @@ def classified(page, paths: list[Path]) -> dict[str, str]:
     return out
 
 
-def test_dropzone_sorts_and_posts_small_upright_jpegs_with_their_category(browser, server, tmp_path):
-    s = open_page(browser, server.url + "examples/dropzone/")
-    page = s.page
-    page.wait_for_function("window.dropzone && document.querySelector('.dz-hidden-input')")
+def open_widget(browser, server, url: str, ready: str, tmp_path: Path):
+    """The example page at `url` once `ready` holds, three café photos and a 12 MP EXIF-rotated camera photo."""
+    s = open_page(browser, server.url + url)
+    s.page.wait_for_function(ready)
     camera = tmp_path / "camera.jpg"
     camera.write_bytes(exif_rotated_jpeg())
-    shots = [p for p, _ in photos("test", 1)]
+    return s, [p for p, _ in photos("test", 1)], camera
+
+
+def test_dropzone_sorts_and_posts_small_upright_jpegs_with_their_category(browser, server, tmp_path):
+    s, shots, camera = open_widget(browser, server, "examples/dropzone/",
+                                   "window.dropzone && document.querySelector('.dz-hidden-input')", tmp_path)
+    page = s.page
     page.set_input_files(".dz-hidden-input", [str(p) for p in [*shots, camera]])  # before snaptag is ready
     page.wait_for_function("dropzone.files.length === 4 && dropzone.files.every(f => f.status === 'success')",
                            timeout=120_000)
@@ -178,12 +184,9 @@ def test_dropzone_sorts_and_posts_small_upright_jpegs_with_their_category(browse
 
 def test_filepond_sorts_into_metadata_and_posts_small_upright_jpegs_with_their_category(browser, server,
                                                                                           tmp_path):
-    s = open_page(browser, server.url + "examples/filepond/")
+    s, shots, camera = open_widget(browser, server, "examples/filepond/",
+                                   "window.pond && document.querySelector('.filepond--browser')", tmp_path)
     page = s.page
-    page.wait_for_function("window.pond && document.querySelector('.filepond--browser')")
-    camera = tmp_path / "camera.jpg"
-    camera.write_bytes(exif_rotated_jpeg())
-    shots = [p for p, _ in photos("test", 1)]
     page.set_input_files(".filepond--browser", [str(p) for p in [*shots, camera]])
     page.wait_for_function("pond.getFiles().length === 4 && pond.getFiles().every(f => f.getMetadata('category'))",
                            timeout=120_000)
