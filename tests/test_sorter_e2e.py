@@ -100,6 +100,7 @@ def test_remove_retry_filter_group_and_clear_all(browser, server):
     assert visible_names(page) == set(left)
 
     page.check("#group-by-category")
+    page.wait_for_function("!('layingOut' in document.getElementById('results').dataset)")
     grouped = page.evaluate("Object.fromEntries([...document.querySelectorAll('[data-group]')].map(g => "
                             "[g.dataset.group, [...g.querySelectorAll('[data-result]')].map(e => e.dataset.name)]))")
     for name, card in by_name(page).items():

@@ -75,6 +75,7 @@ def filter_and_group(page, category: str) -> dict:
     def step(action) -> None:
         page.evaluate("window.__tasks = []")
         action()
+        page.wait_for_function("!('layingOut' in document.getElementById('results').dataset)")  # moved in chunks
         page.wait_for_timeout(300)  # the step's rendering, and its task's entry, come after the click
         out["tasks_ms"].append(page.evaluate(LONGEST_TASK))
 
