@@ -14,7 +14,7 @@ from PIL import Image
 from app.logic.errors import UserError
 from tools.bench_labels import bench_label_sets
 from tools.bench_teach import CLOTHING, bench_teach
-from tools.bench_visit import bench_first_visit
+from tools.bench_visit import LINE_20MBIT, bench_first_visit
 from tools.browser import fake_camera_args, launch, open_page, wait_ready, write_y4m
 from tools.scale import filter_and_group, seed_labels, seed_results
 from tools.serve import serving
@@ -158,6 +158,7 @@ def _bench(dist: Path, out: Path, tmp: Path) -> dict:
     with serving(dist) as server, sync_playwright() as pw:
         browser = launch(pw, (*fake_camera_args(camera), "--js-flags=--expose-gc"))
         result["first_visit"] = bench_first_visit(browser, server, dist, photos(1)[0])
+        result["first_visit_20mbit"] = bench_first_visit(browser, server, dist, photos(1)[0], LINE_20MBIT)
         s = open_page(browser, "about:blank")
         s.page.add_init_script(START_TASKS)
         s.page.goto(server.url)
