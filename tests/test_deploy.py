@@ -60,7 +60,7 @@ def markers(page) -> tuple[str | None, str | None, str | None]:
 def test_an_update_behind_a_caching_cdn_never_mixes_two_builds(browser, dist, tmp_path):
     import shutil
 
-    from tools.site import write_service_worker
+    from tools.site import digests, write_service_worker
 
     site = tmp_path / "site"
     shutil.copytree(dist, site)
@@ -85,7 +85,7 @@ def test_an_update_behind_a_caching_cdn_never_mixes_two_builds(browser, dist, tm
         wasm = site / WASM  # a .wasm comes through the HTTP cache when unchanged (sw.js): a changed one must not
         wasm.write_bytes(wasm.read_bytes() + WASM_MARK)
         rels = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file() and p.name != "sw.js"]
-        write_service_worker(site, rels)
+        write_service_worker(site, digests(site, rels))
 
         page.evaluate("window.snaptag.checkForUpdate()")
         page.wait_for_function("document.documentElement.dataset.update === 'ready'", timeout=60_000)

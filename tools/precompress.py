@@ -5,7 +5,6 @@ a rebuild or a second build folder costs nothing."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,14 +20,14 @@ def wanted(rel: str, size: int) -> bool:
     return rel.endswith(SUFFIXES) and size >= MIN_BYTES
 
 
-def precompress(dist: Path, rels: list[str], cache: Path) -> list[str]:
-    """Writes dist/<rel>.br and .gz beside every `rel` that is worth it; returns their dist-relative paths."""
-    todo = {rel: dist / rel for rel in rels if wanted(rel, (dist / rel).stat().st_size)}
-    digests = {rel: hashlib.sha256(path.read_bytes()).hexdigest() for rel, path in todo.items()}
+def precompress(dist: Path, hashes: dict[str, str], cache: Path) -> list[str]:
+    """Writes dist/<rel>.br and .gz beside every file of `hashes` (dist-relative path -> SHA-256) that is worth
+    it; returns their dist-relative paths."""
+    digests = {rel: digest for rel, digest in hashes.items() if wanted(rel, (dist / rel).stat().st_size)}
     cache.mkdir(parents=True, exist_ok=True)
     missing = sorted({d for d in digests.values() if not all((cache / (d + e)).exists() for e in ENCODED)})
     if missing:
-        by_digest = {d: todo[rel] for rel, d in digests.items()}
+        by_digest = {d: dist / rel for rel, d in digests.items()}
         print(f"precompressing {len(missing)} files (brotli and gzip; cached for later builds)", flush=True)
         args = [str(a) for d in missing for a in (by_digest[d], cache / d)]
         proc = subprocess.run(["node", str(Path(__file__).with_name("precompress.mjs")), *args],
@@ -39,7 +38,7 @@ def precompress(dist: Path, rels: list[str], cache: Path) -> list[str]:
     for rel, digest in digests.items():
         for ext in ENCODED:
             src, dst = cache / (digest + ext), dist / (rel + ext)
-            fresh = dst.exists() and dst.stat().st_mtime >= todo[rel].stat().st_mtime
+            fresh = dst.exists() and dst.stat().st_mtime >= (dist / rel).stat().st_mtime
             if not fresh or dst.stat().st_size != src.stat().st_size:
                 shutil.copyfile(src, dst)
             written.append(rel + ext)

@@ -96,7 +96,6 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         """A file's precompressed copy (`.br`, else `.gz`, made by the build) when the browser takes it, as a
         static host with precompression does; the file itself otherwise. Same validator (Last-Modified), so a
         conditional request still gets its 304."""
-        self.raw_length = None
         path = Path(self.translate_path(self.path))
         accepted = {token.split(";")[0].strip() for token in self.headers.get("Accept-Encoding", "").split(",")}
         if path.is_dir() and self.path.split("?")[0].endswith("/"):

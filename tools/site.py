@@ -45,6 +45,7 @@ SITE_FILES = ("index.html", "pyscript.toml", "app/main.py", "app/page/snaptag.cs
 # the tfjs binary for browsers without SIMD, PyScript's editor and terminal and its MicroPython.
 LAZY = ("examples/", "vendor/uppy/", "vendor/dropzone/", "vendor/filepond/", "worker/uppy.js", "app/page/uppy.js",
         "vendor/tfjs/tfjs-backend-wasm.wasm", "pyscript/codemirror", "pyscript/xterm", "pyscript/mpy")
+CACHE = ".snaptag"  # in node_modules/: what the build makes from the packages (the Uppy bundle, compressed copies)
 PYTHON_ZIP = "app.zip"  # every module of app/, unpacked into Pyodide's working directory (pyscript.toml)
 MODEL_FILES = ("model.json", "metadata.json")
 
@@ -81,7 +82,7 @@ def ensure_node_modules(root: Path) -> Path:
 def uppy_bundle(root: Path, modules: Path) -> dict[str, Path]:
     """dist/vendor/uppy/: the pinned @uppy packages as one ES module and one stylesheet (for examples/uppy/),
     made by esbuild from tools/uppy_bundle.js into node_modules/.snaptag/ when the lock or the entry is newer."""
-    entry, out = root / "tools" / "uppy_bundle.js", modules / ".snaptag"
+    entry, out = root / "tools" / "uppy_bundle.js", modules / CACHE
     files = {"uppy.min.js": out / "uppy.min.js", "uppy.min.css": out / "uppy.min.css",
              "LICENSE": modules / "@uppy" / "core" / "LICENSE"}
     newest = max((root / "package-lock.json").stat().st_mtime, entry.stat().st_mtime)
@@ -150,8 +151,10 @@ def _same(src: Path, dst: Path) -> bool:
     return a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def digests(dist: Path, rels: list[str]) -> dict[str, str]:
+    """dist-relative path -> SHA-256 hex of the file: the build's one reading of its files (the service worker
+    lists them, the precompressed copies are cached by them)."""
+    return {rel: hashlib.sha256((dist / rel).read_bytes()).hexdigest() for rel in sorted(rels)}
 
 
 def service_worker(files: list[tuple[str, str, bool]], version: str) -> str:
@@ -160,9 +163,9 @@ def service_worker(files: list[tuple[str, str, bool]], version: str) -> str:
     return template.replace("__VERSION__", version).replace("__FILES__", json.dumps(files, indent=1))
 
 
-def write_service_worker(dist: Path, rels: list[str]) -> tuple[str, bool]:
-    """(the build's version, whether sw.js changed) for the files `rels` in dist/. The version hashes them all."""
-    hashes = {rel: _digest(dist / rel) for rel in sorted(rels)}
+def write_service_worker(dist: Path, hashes: dict[str, str]) -> tuple[str, bool]:
+    """(the build's version, whether sw.js changed) for the files of `hashes` (`digests`) in dist/. The version
+    hashes them all."""
     version = hashlib.sha256("".join(rel + h for rel, h in hashes.items()).encode()).hexdigest()[:16]
     listed = [("./", hashes["index.html"], False),
               *[(f"./{rel}", digest, rel.startswith(LAZY)) for rel, digest in hashes.items()]]
@@ -193,11 +196,12 @@ def build_site(root: Path, dist: Path, model: Path | None = None) -> BuildResult
             (dist / rel).write_bytes(data)
             copied += 1
     served = [*files, *made]
-    encoded = precompress(dist, served, root / "node_modules" / ".snaptag" / "compressed")
+    hashes = digests(dist, served)
+    encoded = precompress(dist, hashes, root / "node_modules" / CACHE / "compressed")
     keep = {*served, *encoded, "sw.js"}
     for stale in [p for p in dist.rglob("*") if p.is_file() and p.relative_to(dist).as_posix() not in keep]:
         stale.unlink()
-    version, changed = write_service_worker(dist, served)
+    version, changed = write_service_worker(dist, hashes)
     copied += changed
     size = sum((dist / rel).stat().st_size for rel in served)
     print(f"built {dist}: {len(served) + 1} files, {size / 1e6:.1f} MB, {copied} updated, version {version} "

@@ -4,10 +4,10 @@
 // (`cache: 'no-cache'`: a 304 when the page's own loads are still fresh in the HTTP cache, so a first visit
 // downloads nothing twice; a browser's max-age cannot hand it old files) and checks each against the build's
 // SHA-256; one mismatch and the install fails (the browser tries again later). Files the app does not load
-// (the example pages, Uppy, the non-SIMD tfjs binary) are `lazy`: cached the first time they are used, when they
-// are this build's. A new build then waits: the open page keeps running the build it
-// started with, learns that a new one is ready, and switches when the user says so ('activate'), or when every
-// tab of the old one is closed. Fetch answers from this build's cache (a .wasm through the HTTP cache when the
+// (the example pages, their widgets, the non-SIMD tfjs binary) are `lazy`: cached the first time they are used,
+// when they are this build's. A new build then waits: the open page keeps running the build it started with,
+// learns that a new one is ready, and switches when the user says so ('activate'), or when every tab of the old
+// one is closed. Fetch answers from this build's cache (a .wasm through the HTTP cache when the
 // server still has this build's file: see wasm() below), so after one visit everything loads with no network.
 const VERSION = '__VERSION__';
 const CACHE = `snaptag-${VERSION}`;

@@ -46,8 +46,8 @@ class CardList:
         self.container = document.getElementById(container_id)
         self.queue, self.reasons, self.on_change, self.keep = queue, reasons, on_change, keep
         self.rule: Rule | None = None
-        self.files: dict = {}  # item id -> the File, while it may still be classified (or retried)
-        self.originals: dict = {}  # item id -> the File as added, for Download sorted (this visit's photos)
+        self.files: dict = {}  # item id -> the File as added (this visit's photos): to classify, retry, Download sorted
+        self.refused: set[int] = set()  # item ids snaptag can't read: a retry can't help, so no Retry
         self.thumbs: dict = {}  # item id -> its thumbnail Blob
         self.embeddings: dict = {}  # item id -> its embedding (a JS Float32Array), under a taught set's rule
         self.filter: str | None = None  # a count key: only its cards are shown
@@ -64,7 +64,7 @@ class CardList:
     def add_files(self, js_files) -> None:
         for f in js_files:
             item = self.queue.add(str(f.name), int(f.size), str(f.type))
-            self.files[item.id] = self.originals[item.id] = f
+            self.files[item.id] = f
             self.add(item)
         self.pump()
         self.on_change()
@@ -115,7 +115,8 @@ class CardList:
         card = self.card_of(item)
         card.dataset.status = item.status
         card.dataset.bucket = count_key(item)
-        card.querySelector("[data-retry]").hidden = not (item.status == ERROR and item.id in self.files)
+        retry = item.status == ERROR and item.id in self.files and item.id not in self.refused
+        card.querySelector("[data-retry]").hidden = not retry
         self._place(card, item)
         verdict = card.querySelector(".verdict")
         if item.status == ERROR:
@@ -218,7 +219,7 @@ class CardList:
         promoted = self.queue.remove(item.id)
         self.nodes.pop(item.id).remove()
         self.files.pop(item.id, None)
-        self.originals.pop(item.id, None)
+        self.refused.discard(item.id)
         self.thumbs.pop(item.id, None)
         self.embeddings.pop(item.id, None)
         if forget and self.keep and item.duplicate_of is None and item.status == DONE:
@@ -234,7 +235,7 @@ class CardList:
         self.nodes.clear()
         self.queue.clear()
         self.files.clear()
-        self.originals.clear()
+        self.refused.clear()
         self.thumbs.clear()
         self.embeddings.clear()
         self.regroup()
@@ -250,14 +251,13 @@ class CardList:
             self.queue.finish(item.id, res.decision, res.photo)
             if res.thumb:
                 self.show_thumb(item, res.thumb)
-            self.files.pop(item.id, None)
             if self.keep and item.duplicate_of is None:
                 self.keep.save(item, res.thumb)
         except ApiError as err:
             if item.id not in self.queue.items:
                 return
-            if err.code == "refused":  # not a photo snaptag can read: trying again can't help, so no Retry
-                self.files.pop(item.id, None)
+            if err.code == "refused":  # not a photo snaptag can read: trying again can't help
+                self.refused.add(item.id)
             self.queue.fail(item.id, err.message)
         except Exception as err:  # noqa: BLE001  a bug must not stop the queue
             if item.id not in self.queue.items:

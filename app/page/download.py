@@ -19,13 +19,13 @@ def say(text: str) -> None:
 
 async def download_sorted(cards: CardList, model: ModelInfo) -> None:
     items = list(cards.queue.items.values())
-    plan = archive.plan(items, lambda item_id: item_id in cards.originals, cards.name)
+    plan = archive.plan(items, lambda item_id: item_id in cards.files, cards.name)
     fields = archive.index_fields(plan)
     cmap, model_id = model.cmap, model.model_id
     index = [("index.csv", report.to_csv(items, cmap, model_id, cards.name, fields, archive.INDEX_FIELDS)),
              ("index.json", report.to_json(items, cmap, model_id, cards.name, fields))]
     entries = [{"path": path, "input": text} for path, text in index]
-    entries += [{"path": e.path, "input": cards.originals[e.item_id]} for e in plan.entries]
+    entries += [{"path": e.path, "input": cards.files[e.item_id]} for e in plan.entries]
     button = document.getElementById("download-sorted")
     button.disabled = True
     say(f"Making the zip of {len(plan.entries)} photos…")
