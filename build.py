@@ -60,11 +60,35 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from model.dataset.scope import HELD_OUT
     from model.evaluation.evaluate import evaluate
 
+    if args.replay:
+        return cmd_replay(args)
     ood = [Path(p) for p in args.ood or []]
     if args.ood_heldout:
         ood += [SHARED_DATA / "pretrain" / name for name in HELD_OUT]
     fewshot = Path(args.fewshot) if args.fewshot else None
     evaluate(Path(args.model), Path(args.data), ood, Path(args.out), args.limit, args.ood_study, fewshot)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    import json
+
+    from model.dataset.scope import STREETS
+    from model.evaluation import replay
+
+    folders = []
+    for spec in args.replay_folder or [f"{SHARED_DATA / 'pretrain' / name}=vibes" for name in STREETS]:
+        folder, sep, category = spec.rpartition("=")
+        if not sep or not folder or not category:
+            raise UserError(f"--replay-folder takes DIR=CATEGORY, like ../photos/streets=vibes (got {spec!r})")
+        folders.append((Path(folder), category))
+    if args.seeds < 1:
+        raise UserError("--seeds needs 1 or more")
+    result = replay.run(Path(args.model), Path(args.data), folders, args.seeds, args.limit)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=lambda o: o.tolist()) + "\n")
+    print(f"-> {out}")
     return 0
 
 
@@ -146,6 +170,13 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--fewshot", default=None,
                    help="DIR with train/ and test/<class>/ of classes the model never saw: nearest-centroid "
                         "accuracy of the embedding at 1/5/10 examples per class (teach mode's task)")
+    e.add_argument("--replay", action="store_true",
+                   help="instead: replay photo streams where the user corrects every wrong card, with and without "
+                        "learning from corrections (model/evaluation/replay.py)")
+    e.add_argument("--replay-folder", action="append", metavar="DIR=CATEGORY",
+                   help="--replay: photos the site files under CATEGORY (repeatable; default: street and building "
+                        "scenes from ../shared/data/pretrain as vibes)")
+    e.add_argument("--seeds", type=int, default=5, help="--replay: shuffles per folder")
     e.add_argument("--model", default=str(ROOT / "model" / "cafe"))
     e.add_argument("--out", required=True, help="report JSON; PNGs are written beside it")
     e.set_defaults(func=cmd_evaluate)

@@ -180,10 +180,15 @@ class LabelSet:
     async def decisions(self, embeddings: list) -> list:
         """Decisions for kept embeddings (JS Float32Arrays) under the set as it is now (results that follow their
         labels through renames, deletes and new examples)."""
+        return [self.teach.decide(sims) for sims in await self.nearest(embeddings, self.teach.config.k)]
+
+    async def nearest(self, embeddings: list, k: int) -> list[list[tuple[str, float]]]:
+        """For each kept embedding (a JS Float32Array), its k nearest examples: [(example id, cosine)], best
+        first."""
         if not embeddings:
             return []
-        reply = await self._worker("teach_nearest", {"embeddings": embeddings, "k": self.teach.config.k})
-        return [self.teach.decide(zip(n.ids.to_py(), n.sims.to_py())) for n in reply.nearest]
+        reply = await self._worker("teach_nearest", {"embeddings": embeddings, "k": k})
+        return [list(zip(n.ids.to_py(), n.sims.to_py())) for n in reply.nearest]
 
     async def dump(self) -> list:
         """The stored examples with their photos and vectors (JS objects)."""
@@ -230,11 +235,12 @@ class LabelSet:
         return added, problems
 
 
-async def open(name: object, on_progress=None, again: bool = False) -> LabelSet:  # noqa: A001  JS's name
+async def open(name: object, on_progress=None, again: bool = False, own: bool = False) -> LabelSet:  # noqa: A001
     """The label set called `name`, as stored in this browser (an empty one when new). `on_progress({done,
-    total})` while examples taught with another model are embedded again; `again`: read it again if open."""
+    total})` while examples taught with another model are embedded again; `again`: read it again if open;
+    `own`: one of snaptag's own sets (a name with a leading dot: the sorter's corrections)."""
     try:
-        name = check_set_name(name)
+        name = check_set_name(name, own)
     except TeachError as err:
         raise _refused(err) from err
     if name not in _open:
@@ -278,8 +284,10 @@ async def import_set(file, name: object) -> LabelSet:
 
 
 async def list_sets() -> list[str]:
-    """The names of the label sets stored in this browser (and those in memory where storage is blocked)."""
-    return [str(name) for name in (await api.in_worker("teach", "teach_list", js_object({}))).sets.to_py()]
+    """The names of the label sets stored in this browser (and those in memory where storage is blocked); not
+    snaptag's own (a leading dot)."""
+    names = (await api.in_worker("teach", "teach_list", js_object({}))).sets.to_py()
+    return [str(name) for name in names if not str(name).startswith(".")]
 
 
 async def remove(name: object) -> None:

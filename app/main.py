@@ -38,6 +38,8 @@ class Page:
     mode: str = "sort"
     teach: object = None  # app.page.teach's TeachPanel, once teach mode is loaded
     sort_with: object = None  # app.page.sort_with's SortWith, loaded with teach mode
+    learning: object = None  # app.page.learning's Learning: the user's corrections (None if they can't be read)
+    review: object = None  # app.page.review's Review: selection, order, keys, the remembered view
 
     def add_files(self, js_files, via: str = "input", target=None) -> None:
         if self.mode == "teach" and self.teach is not None:
@@ -90,9 +92,26 @@ class Page:
         await next_task()
         from app.page.sort_with import SortWith  # noqa: PLC0415
 
-        self.sort_with = SortWith(self.cards, self.model, self.cards.keep)
+        self.sort_with = SortWith(self.cards, self.model, self.cards.keep, self.cards.rule)
         self.sort_with.wire()
         await self.sort_with.start()
+
+    async def learn(self):
+        """The sorter's rule: the model's categories and the user's corrections (app/page/learning.py), or the
+        model's alone when the corrections can't be read."""
+        await next_task()
+        from app.page.learning import Learning  # noqa: PLC0415  (with the label sets: a task of its own)
+
+        await next_task()
+        try:
+            self.learning = await Learning.open(self.cards, self.model)
+        except ApiError as err:
+            sorter.say(f"Your corrections can't be read in this browser ({err.message}): the sorter won't learn "
+                       "from them.")
+            return self.model.rule
+        self.learning.wire()
+        asyncio.ensure_future(self.learning.follow())  # kept results, under the corrections as they are now
+        return self.learning.rule
 
     async def start(self) -> None:
         document.getElementById("py-status").textContent = "Python: ready"
@@ -110,7 +129,8 @@ class Page:
         sorter.build_counts([c.id for c in self.model.cmap.categories], self.model.cmap.name)
         listen("export-json", "click", lambda _e: self.export("json"))
         listen("export-csv", "click", lambda _e: self.export("csv"))
-        listen("download-sorted", "click", lambda _e: asyncio.ensure_future(download_sorted(self.cards, self.model)))
+        listen("download-sorted", "click", lambda _e: asyncio.ensure_future(
+            download_sorted(self.cards, self.model, self.learning.set if self.learning else None)))
         self.cards.queue.model_ready([c.id for c in self.model.cmap.categories])
         try:
             store = await api.awaited(snaptag, "openResultsStore")
@@ -119,7 +139,12 @@ class Page:
             sorter.say(f"Results can't be kept in this browser ({err.message}): nothing you sort here is kept, "
                        "export the results before you leave.")
         sorter.wire(self.cards, self.cards.keep)
-        self.cards.rule = self.model.rule
+        self.cards.rule = await self.learn()
+        from app.page.review import Review  # noqa: PLC0415
+
+        self.review = Review(self.cards)
+        self.review.wire()
+        self.review.recall()
         await self.load_teach_mode()
         listen("mode-sort", "click", lambda _e: self.set_mode("sort"))  # teach mode is there now
         listen("mode-teach", "click", lambda _e: self.set_mode("teach"))
@@ -135,6 +160,14 @@ class Page:
 
 
 queue = PhotoQueue()
-cards = CardList("results", queue, SORT_REASONS, on_change=lambda: sorter.render_counts(queue))
+
+
+def changed() -> None:
+    sorter.render_counts(queue)
+    if page.review is not None:
+        page.review.changed()
+
+
+cards = CardList("results", queue, SORT_REASONS, on_change=changed, selectable=True)
 page = Page(cards)
 await page.start()  # noqa: F704, PLE1142  (PyScript runs this module with top-level await)

@@ -61,7 +61,7 @@ def test_photos_added_while_loading_are_sorted_and_bad_files_get_errors(browser,
     assert "Not an image" in errors["notes.txt"]["error"]
     assert "empty" in errors["empty.jpg"]["error"]
     assert "HEIC" in errors["holiday.heic"]["error"]
-    for refused in ("notes.txt", "empty.jpg", "holiday.heic"):  # trying again can't help: no Retry
+    for refused in ("notes.txt", "empty.jpg", "holiday.heic", "corrupt.jpg"):  # trying again can't help: no Retry
         assert s.page.locator(f'[data-result][data-name="{refused}"] [data-retry]:visible').count() == 0
     assert not s.errors
     s.context.close()

@@ -148,7 +148,8 @@ def test_download_sorted_gives_the_originals_in_a_folder_per_category_and_lists_
     assert waiting.value.suggested_filename == "snaptag-sorted.zip"
     with zipfile.ZipFile(waiting.value.path()) as zf:
         members = set(zf.namelist())
-        assert members == {"index.csv", "index.json", "Menu/same name.jpg", "Menu/same name (2).jpg",
+        assert members == {"index.csv", "index.json", "snaptag-corrections.json",  # the two moves to Menu
+                           "Menu/same name.jpg", "Menu/same name (2).jpg",
                            "Not sorted/notes.jpg", *(f"{names[by_name(page)[p.name]['category']]}/{p.name}"
                                                     for p, _ in shots)}, members
         for path, _ in shots:
@@ -156,7 +157,8 @@ def test_download_sorted_gives_the_originals_in_a_folder_per_category_and_lists_
         assert {zf.read("Menu/same name.jpg"), zf.read("Menu/same name (2).jpg")} == {twin_a.read_bytes(),
                                                                                       twin_b.read_bytes()}
         index = list(csv.DictReader(io.StringIO(zf.read("index.csv").decode())))
-    assert sorted(r["path"] for r in index) == sorted(members - {"index.csv", "index.json"})
+    assert sorted(r["path"] for r in index) == sorted(members - {"index.csv", "index.json",
+                                                                 "snaptag-corrections.json"})
     assert len(settled) == len(index) and all(not r["not_included"] for r in index)
     folders = len({m.split("/")[0] for m in members if "/" in m})
     assert page.inner_text("#export-status") == f"Downloaded {len(files)} photos in {folders} folders."
@@ -166,7 +168,7 @@ def test_download_sorted_gives_the_originals_in_a_folder_per_category_and_lists_
     with page.expect_download() as waiting:
         page.click("#download-sorted")
     with zipfile.ZipFile(waiting.value.path()) as zf:
-        assert set(zf.namelist()) == {"index.csv", "index.json"}
+        assert set(zf.namelist()) == {"index.csv", "index.json", "snaptag-corrections.json"}
         index = list(csv.DictReader(io.StringIO(zf.read("index.csv").decode())))
     assert len(index) == len(files) - 1 and all(r["path"] == "" and "no longer has" in r["not_included"]
                                                 for r in index)

@@ -33,7 +33,9 @@ class ClassInfo:
 class Decision:
     category: str  # a class id, or REVIEW
     top: tuple[tuple[str, float], ...]  # (class id, probability), best first
-    reason: str = ""  # why it went to review: "out_of_scope" | "unsure" | ""
+    reason: str = ""  # why it went to review: "out_of_scope" | "unsure" | ""; or "corrected" (below)
+    like: int = 0  # reason "corrected": how many of the user's corrections decided it (app/logic/corrections.py)
+    base: tuple[str, str] = ()  # reason "corrected": the model's own (category, reason)
 
     @property
     def prob(self) -> float:

@@ -14,6 +14,7 @@ from app.logic.queue import PhotoInfo
 from app.logic.rules import ModelRule, Rule
 from app.logic.spec import PreprocessSpec
 
+CANT_RETRY = frozenset({"refused", "decode"})  # errors the same bytes always give again: no Retry offered
 MAX_SIDE_LIMIT = 8192  # resize: the longest side asked for may be at most this
 RESIZE_MAX_SIDE, RESIZE_QUALITY = 1600, 0.85  # resize's defaults, for Python and JavaScript callers alike
 

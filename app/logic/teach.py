@@ -88,9 +88,13 @@ def check_label(name: str, taken: Container[str] = ()) -> str:
     return name
 
 
-def check_set_name(name: str) -> str:
-    """A label set's name, cleaned as a label's is (it names the set's storage in the browser)."""
-    return _cleaned(name, "label set", MAX_SET_NAME_LENGTH)
+def check_set_name(name: str, own: bool = False) -> str:
+    """A label set's name, cleaned as a label's is (it names the set's storage in the browser). A leading dot is
+    kept for snaptag's own sets (`own`: the sorter's corrections, app/logic/corrections.py)."""
+    name = _cleaned(name, "label set", MAX_SET_NAME_LENGTH)
+    if name.startswith(".") and not own:
+        raise TeachError(f"{name!r} can't be a label set's name: names starting with a dot are snaptag's own.")
+    return name
 
 
 @dataclass

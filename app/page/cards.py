@@ -18,9 +18,10 @@ from js import CSS, URL, CSSStyleSheet, document, window
 from pyodide.ffi import to_js
 
 from app import api
+from app.logic import corrections, review
 from app.logic.mapping import REVIEW, Decision
 from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueue
-from app.logic.result import ApiError
+from app.logic.result import CANT_RETRY, ApiError
 from app.logic.rules import Rule
 from app.page.dom import element, listen
 
@@ -42,16 +43,20 @@ class CardList:
     (None until then: cards say they wait)."""
 
     def __init__(self, container_id: str, queue: PhotoQueue, reasons: dict[str, str],
-                 on_change: Callable[[], None] = lambda: None, keep: Keeper | None = None) -> None:
+                 on_change: Callable[[], None] = lambda: None, keep: Keeper | None = None,
+                 selectable: bool = False) -> None:
         self.container = document.getElementById(container_id)
         self.queue, self.reasons, self.on_change, self.keep = queue, reasons, on_change, keep
         self.rule: Rule | None = None
+        self.on_override: Callable[[Item], None] = lambda _item: None  # told of each move the user makes
         self.files: dict = {}  # item id -> the File as added (this visit's photos): to classify, retry, Download sorted
         self.refused: set[int] = set()  # item ids snaptag can't read: a retry can't help, so no Retry
         self.thumbs: dict = {}  # item id -> its thumbnail Blob
-        self.embeddings: dict = {}  # item id -> its embedding (a JS Float32Array), under a taught set's rule
+        self.embeddings: dict = {}  # item id -> its embedding (a JS Float32Array), when the rule uses examples
         self.filter: str | None = None  # a count key: only its cards are shown
         self.grouped = False
+        self.order = "newest"  # app/logic/review.py ORDERS
+        self.selectable = selectable  # each card has a [data-select] checkbox (the sorter's review in bulk)
         self.nodes: dict[int, object] = {}  # item id -> its card
         self.sheet = CSSStyleSheet.new()  # the filter's one rule (CSSOM: allowed by the page's strict CSP)
         document.adoptedStyleSheets = [*document.adoptedStyleSheets, self.sheet]
@@ -87,6 +92,7 @@ class CardList:
     def add(self, item: Item, thumb=None) -> None:
         card = element("article", "card")
         card.setAttribute("data-result", "")
+        card.tabIndex = 0  # focusable: keys file it (app/page/review.py)
         card.dataset.id = str(item.id)
         card.dataset.name = item.name
         remove = element("button", "remove", "×")
@@ -96,6 +102,12 @@ class CardList:
         retry = element("button", "retry", "Retry")
         retry.type = "button"
         retry.setAttribute("data-retry", "")
+        if self.selectable:
+            pick = element("input", "pick")
+            pick.type = "checkbox"
+            pick.setAttribute("data-select", "")
+            pick.setAttribute("aria-label", f"Select {item.name}")
+            card.append(pick)
         card.append(remove, element("div", "thumb"), element("div", "name", item.name), element("div", "verdict"),
                     element("ol", "top"), retry)
         self.nodes[item.id] = card
@@ -133,7 +145,12 @@ class CardList:
         card.dataset.prob = f"{decision.prob if decision.top else 0.0:.4f}"
         card.dataset.overridden = "true" if item.override else "false"
         card.classList.toggle("overridden", bool(item.override))
-        why = " · changed by you" if item.override else self.reasons.get(decision.reason, "")
+        if item.override:
+            why = " · changed by you"
+        elif decision.reason == corrections.REASON:
+            why = corrections.explain(decision, self.name(decision.category))
+        else:
+            why = self.reasons.get(decision.reason, "")
         verdict.textContent = self.name(item.category) + why
         if item.duplicate_of is not None:
             first = self.queue.items.get(item.duplicate_of)
@@ -151,8 +168,8 @@ class CardList:
         card.querySelector("select").hidden = item.duplicate_of is not None
 
     def _place(self, card, item: Item) -> None:
-        """Grouped: in its category's section, newest first."""
-        if not self.grouped:
+        """Grouped: in its category's section, newest first (another order is laid out again as a whole)."""
+        if not self.grouped or self.order != "newest":
             return
         section = self._section(count_key(item))
         if card.parentElement != section:
@@ -175,7 +192,7 @@ class CardList:
     def regroup(self) -> None:
         """Lay every card out again, newest first, grouped or not (after `grouped` changed): app/page/layout.js
         moves them in one call; none is rebuilt."""
-        ids = [str(item.id) for item in sorted(self.queue.items.values(), key=lambda i: -i.id)]
+        ids = [str(item.id) for item in review.ordered(self.queue.items.values(), self.order)]
         keys = [*(self.queue.categories or []), REVIEW, PENDING, ERROR]
         groups = [[key, self._title(key)] for key in keys] if self.grouped else None
         window.snaptag.layout.layOut(self.container, to_js(ids), to_js(groups))
@@ -194,11 +211,22 @@ class CardList:
     def _override(self, event) -> None:
         if not event.target.matches("select.override"):
             return
-        item = self.queue.set_override(int(event.target.dataset.id), event.target.value)
+        item = self.queue.items.get(int(event.target.dataset.id))
+        if item is not None:
+            self.move(item, str(event.target.value))
+            self.on_change()
+
+    def move(self, item: Item, category: str) -> bool:
+        """File a done card under `category` by the user's hand (kept, and learned from); False when it can't be
+        (not done yet, or a copy that follows the first)."""
+        if item.status != DONE or item.duplicate_of is not None:
+            return False
+        self.queue.set_override(item.id, category)
         self.render(item)
         if self.keep:
             self.keep.save(item, self.thumbs.get(item.id))
-        self.on_change()
+        self.on_override(item)
+        return True
 
     def _click(self, event) -> None:
         button = event.target.closest("[data-remove], [data-retry]")
@@ -256,7 +284,7 @@ class CardList:
         except ApiError as err:
             if item.id not in self.queue.items:
                 return
-            if err.code == "refused":  # not a photo snaptag can read: trying again can't help
+            if err.code in CANT_RETRY:  # not a photo snaptag can read, or damaged: trying again can't help
                 self.refused.add(item.id)
             self.queue.fail(item.id, err.message)
         except Exception as err:  # noqa: BLE001  a bug must not stop the queue

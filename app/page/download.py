@@ -1,6 +1,6 @@
-"""Download sorted (DOM, Pyodide): the original photos in one folder per category, with the index, as a zip
-streamed by app/page/archive.js; what goes where is app/logic/archive.py's. Says what it made and what it left
-out (#export-status)."""
+"""Download sorted (DOM, Pyodide): the original photos in one folder per category, with the index and the
+sorter's corrections, as a zip streamed by app/page/archive.js; what goes where is app/logic/archive.py's. Says
+what it made and what it left out (#export-status)."""
 
 from js import document, window
 
@@ -17,7 +17,11 @@ def say(text: str) -> None:
     document.getElementById("export-status").textContent = text
 
 
-async def download_sorted(cards: CardList, model: ModelInfo) -> None:
+CORRECTIONS = "snaptag-corrections.json"  # the sorter's corrections, when any (Import corrections takes it)
+
+
+async def download_sorted(cards: CardList, model: ModelInfo, corrections=None) -> None:
+    """`corrections`: the correction label set (app/page/learning.py), whose file goes along when it has any."""
     items = list(cards.queue.items.values())
     plan = archive.plan(items, lambda item_id: item_id in cards.files, cards.name)
     fields = archive.index_fields(plan)
@@ -26,6 +30,11 @@ async def download_sorted(cards: CardList, model: ModelInfo) -> None:
              ("index.json", report.to_json(items, cmap, model_id, cards.name, fields))]
     entries = [{"path": path, "input": text} for path, text in index]
     entries += [{"path": e.path, "input": cards.files[e.item_id]} for e in plan.entries]
+    if corrections is not None and corrections.teach.examples:
+        try:
+            entries.append({"path": CORRECTIONS, "input": await corrections.export()})
+        except ApiError as err:
+            say(f"Your corrections could not be added to the zip: {err.message}")
     button = document.getElementById("download-sorted")
     button.disabled = True
     say(f"Making the zip of {len(plan.entries)} photos…")

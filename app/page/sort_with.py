@@ -11,6 +11,7 @@ from js import document, window
 
 from app import labels
 from app.logic.result import ApiError, ModelInfo
+from app.logic.rules import Rule
 from app.page import sorter
 from app.page.cards import CardList
 from app.page.dom import element, listen
@@ -28,8 +29,9 @@ def remembered() -> str:
 
 
 class SortWith:
-    def __init__(self, cards: CardList, model: ModelInfo, keeper: sorter.Keeper | None) -> None:
+    def __init__(self, cards: CardList, model: ModelInfo, keeper: sorter.Keeper | None, rule: Rule) -> None:
         self.cards, self.model, self.keeper = cards, model, keeper  # keeper: the model's results' (or None)
+        self.rule = rule  # the café categories' rule (with the user's corrections: app/page/learning.py)
         self.choice = MODEL
         self.following: Following | None = None
         self.select = document.getElementById("sort-with")
@@ -63,7 +65,7 @@ class SortWith:
         if name == MODEL:
             categories = [c.id for c in self.model.cmap.categories]
             cards.queue.model_ready(categories)
-            cards.rule, cards.keep = self.model.rule, self.keeper
+            cards.rule, cards.keep = self.rule, self.keeper
             if self.keeper is not None:
                 await sorter.restore(cards, self.keeper.store, self.model.model_id, self.keeper)
         else:

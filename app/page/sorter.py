@@ -91,9 +91,12 @@ def original(queue: PhotoQueue, digest: str) -> Item | None:
 def show_record(cards: CardList, keeper: Keeper, rec: dict) -> Item | None:
     """A kept record as a card, its item; None when it can't be shown here (another model made it, or it is
     unreadable)."""
-    item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k != "thumb"}, keeper.model_id)
+    item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k not in ("thumb", "embedding")},
+                         keeper.model_id)
     if item is not None:
         keeper.added[item.id] = float(rec.get("added") or 0)
+        if rec.get("embedding"):  # a JS Float32Array: to learn from a correction, to follow the corrections
+            cards.embeddings[item.id] = rec["embedding"]
         cards.add(item, rec.get("thumb") or None)
     return item
 
@@ -122,6 +125,7 @@ def render_counts(queue: PhotoQueue) -> None:
             node.textContent = str(n)
     document.getElementById("export").hidden = not any(i.status == DONE for i in queue.items.values())
     document.getElementById("sort-tools").hidden = not queue.items
+    document.getElementById("bulk").hidden = not queue.items
 
 
 def wire(cards: CardList, keeper: Keeper | None) -> None:
@@ -183,7 +187,7 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
 async def restore(cards: CardList, store, model_id: str, keeper: Keeper | None = None) -> Keeper:
     """Bring back the results kept from earlier visits, oldest first (newest card on top); `keeper`: the store's
     (when the sorter comes back to the model's categories from a label set)."""
-    keeper = keeper or Keeper(store, model_id)
+    keeper = keeper or Keeper(store, model_id, extra=lambda item: {"embedding": cards.embeddings.get(item.id)})
     records = await awaited(store, "all")
     shown = other = 0
     for n, record in enumerate(records, 1):

@@ -1,7 +1,7 @@
 """The site's tabs tell each other what they changed (a BroadcastChannel per origin, DOM side): a tab that shows
 labels or results another tab has just changed reads them again, so a stale tab neither hides nor brings back
-what the other deleted. Messages: {kind: "teach"} (the label set changed), and {kind: "results", op: "put" |
-"delete", id: <photo hash>} or {kind: "results", op: "clear"}."""
+what the other deleted. Messages: {kind: "teach", set} (a label set changed, corrections too), and
+{kind: "results", op: "put" | "delete", id: <photo hash>} or {kind: "results", op: "clear"}."""
 
 from __future__ import annotations
 
@@ -17,22 +17,22 @@ CHANNEL = "snaptag"
 class Tabs:
     def __init__(self) -> None:
         self.channel = BroadcastChannel.new(CHANNEL)
-        self.handlers: dict[str, Callable[[dict], None]] = {}
+        self.handlers: dict[str, list[Callable[[dict], None]]] = {}
         listen(self.channel, "message", self._receive)
 
     def on(self, kind: str, handler: Callable[[dict], None]) -> None:
-        self.handlers[kind] = handler
+        self.handlers.setdefault(kind, []).append(handler)
 
     def tell(self, kind: str, here: bool = False, **detail) -> None:
         """Tell the other tabs of a change (`here`: this one's handler too)."""
         self.channel.postMessage(js_object({"kind": kind, **detail}))
-        if here and kind in self.handlers:
-            self.handlers[kind]({"kind": kind, **detail})
+        if here:
+            for handler in self.handlers.get(kind, []):
+                handler({"kind": kind, **detail})
 
     def _receive(self, event) -> None:
         message = event.data.to_py() if hasattr(event.data, "to_py") else {}
-        handler = self.handlers.get(str(message.get("kind")))
-        if handler:
+        for handler in self.handlers.get(str(message.get("kind")), []):
             handler(message)
 
 

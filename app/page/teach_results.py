@@ -94,9 +94,7 @@ class Following:
             rec |= {"category": decision.category, "top": [list(t) for t in decision.top], "reason": decision.reason}
             if rec.get("override") not in labels:
                 rec["override"] = None
-            item = show_record(cards, keeper, rec)
-            if item is not None:
-                cards.embeddings[item.id] = rec["embedding"]
+            if show_record(cards, keeper, rec) is not None:  # with its embedding
                 shown += 1
         cards.keep = keeper
         return shown

@@ -32,6 +32,13 @@ OTHER_SCENES = tuple(f"scene_{name}" for name in (
     "slum", "stadium_football", "swimming_pool_outdoor", "trench", "valley", "yard",
 ))
 
+# `evaluate --replay`'s default relabelled folders: street views and building fronts that the shipped model sends
+# to review (>= 75 % of each), which a café site may want as Vibes (app/logic/corrections.py learns that)
+STREETS = tuple(f"scene_{name}" for name in (
+    "bridge", "church_outdoor", "courtyard", "driveway", "fire_station", "gas_station", "palace", "parking_lot",
+    "skyscraper", "slum",
+))
+
 EXTRA = {
     "food_and_drinks": ("dish_", "drink_"),
     "vibes": ("scene_dining_room", "scene_living_room"),
