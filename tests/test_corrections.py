@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.logic import saved
+from app.logic import report, saved
 from app.logic.corrections import REASON, CorrectedRule, base_of, explain, learnable
 from app.logic.mapping import REVIEW, ClassMap
 from app.logic.queue import PhotoInfo, PhotoQueue
@@ -51,6 +51,9 @@ def test_far_corrections_change_nothing_and_a_filed_photo_needs_a_closer_one(rul
     assert rule.decide(filed).category == "food_and_drinks" and rule.decide(filed).reason == ""
     assert rule.decide(Scores(FOOD, (("street0", 0.75),))).category == "vibes"
     assert rule.decide(Scores(OUT_OF_SCOPE)).category == REVIEW  # no corrections asked for: the model's
+    rule.corrections.add_label("terrace")  # a category of an earlier model: its corrections are not used
+    rule.corrections.add_example("old", "terrace")
+    assert rule.decide(Scores(OUT_OF_SCOPE, (("old", 0.99),))).category == REVIEW
 
 
 def test_a_card_is_decided_again_when_its_corrections_are_undone(rule: CorrectedRule):
@@ -72,6 +75,8 @@ def test_a_corrected_result_is_kept_and_restored_with_its_reason(rule: Corrected
     record = json.loads(json.dumps(saved.to_record(item, "m", 1.0)))
     restored = saved.restore(PhotoQueue(categories=["food_and_drinks", "menu", "vibes"]), record, "m")
     assert restored.decision == decision
+    row = report.rows([item], rule.model.cmap, "m", rule.name)[0]  # the export says who filed it
+    assert (row["category"], row["model_category"], row["reason"]) == ("vibes", REVIEW, REASON)
 
 
 def test_replay_learns_from_corrections_without_spreading_wrong_ones(tmp_path: Path):

@@ -16,7 +16,7 @@ from tools.bench_labels import bench_label_sets
 from tools.bench_teach import CLOTHING, bench_teach
 from tools.bench_visit import LINE_20MBIT, bench_first_visit
 from tools.browser import fake_camera_args, launch, open_page, wait_ready, write_y4m
-from tools.scale import filter_and_group, seed_labels, seed_results
+from tools.scale import correct_one, filter_and_group, seed_labels, seed_results
 from tools.serve import serving
 from tools.site import build_site
 
@@ -55,7 +55,8 @@ LONGEST_BEFORE_READY = ("Math.max(0, ...window.__startTasks.filter(([t]) => t < 
 
 
 def bench_scale(browser, url: str, meta: dict) -> dict:
-    """2,000 saved results: reload until shown, then filter and group (longest main-thread task of each step);
+    """2,000 saved results: reload until shown, then filter and group (longest main-thread task of each step),
+    then one card corrected (the longest task until all 2,000 have followed the correction);
     1,000 labels with 5,000 examples: teach mode's restore after a reload. Each in a fresh browser context."""
     categories = [c["id"] for c in meta["classes"] if c.get("in_scope", True)]
     out = {}
@@ -63,7 +64,7 @@ def bench_scale(browser, url: str, meta: dict) -> dict:
         s = open_page(browser, url)
         wait_ready(s.page)
         if kind == "results":
-            seed_results(s.page, 2000, meta["model_id"], categories)
+            seed_results(s.page, 2000, meta["model_id"], categories, int(meta["outputs"]["embedding"]))
         else:
             seed_labels(s.page, 1000, 5000, int(meta["outputs"]["embedding"]), meta["model_id"])
         s.page.add_init_script(START_TASKS)
@@ -75,6 +76,7 @@ def bench_scale(browser, url: str, meta: dict) -> dict:
             s.page.wait_for_timeout(500)
             out["results_2000_reload_longest_task_ms"] = s.page.evaluate(LONGEST_START_TASK)
             out["results_2000_filter_group_tasks_ms"] = filter_and_group(s.page, categories[0])["tasks_ms"]
+            out["results_2000_correct_one_longest_task_ms"] = correct_one(s.page, categories[-1])
         else:
             out["labels_1000_examples_5000_restore_ms"] = s.page.evaluate("window.snaptag.teachRestoreMs")
             out["labels_1000_examples_5000_longest_task_ms"] = s.page.evaluate(LONGEST_START_TASK)

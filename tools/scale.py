@@ -1,7 +1,8 @@
 """Many results and many labels, written straight into the page's IndexedDB as the page itself writes them, then
 the page reloaded and driven: how it copes with thousands (bench) and that it still works (tests).
 
-`seed_results` writes n sorter records (app/logic/saved.py's format, one shared thumbnail); `seed_labels` writes a
+`seed_results` writes n sorter records (app/logic/saved.py's format, one shared thumbnail, random embeddings if
+asked); `seed_labels` writes a
 teach set of n labels and m examples (worker/teach_db.js's format, random unit vectors of the model's size)."""
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ WATCH_TASKS = """() => { window.__tasks = [];
 LONGEST_TASK = "Math.max(0, ...window.__tasks.map(([, d]) => d))"
 
 
-def seed_results(page, n: int, model_id: str, categories: list[str]) -> None:
-    page.evaluate("""async ([n, model, categories]) => {
+def seed_results(page, n: int, model_id: str, categories: list[str], dim: int = 0) -> None:
+    """n sorter results; `dim`: each with a random embedding of that size (the sorter learns from those)."""
+    page.evaluate("""async ([n, model, categories, dim]) => {
         const canvas = new OffscreenCanvas(64, 48);
         canvas.getContext('2d').fillRect(0, 0, 64, 48);
         const thumb = await canvas.convertToBlob({type: 'image/jpeg'});
@@ -29,11 +31,12 @@ def seed_results(page, n: int, model_id: str, categories: list[str]) -> None:
             const category = categories[i % categories.length];
             tx.objectStore('photos').put({id: `seed${String(i).padStart(6, '0')}`, format: 1, name: `photo ${i}.jpg`,
                 size: 1000, mime: 'image/jpeg', width: 640, height: 480, time: '2026-01-01T00:00:00Z', category,
-                top: [[category, 0.9]], reason: '', model, added: i, thumb});
+                top: [[category, 0.9]], reason: '', model, added: i, thumb,
+                embedding: dim ? Float32Array.from({length: dim}, () => Math.random() - 0.5) : null});
         }
         await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
         db.close();
-    }""", [n, model_id, categories])
+    }""", [n, model_id, categories, dim])
 
 
 def seed_labels(page, labels: int, examples: int, dim: int, model_id: str, name: str = "My labels",
@@ -89,3 +92,14 @@ def filter_and_group(page, category: str) -> dict:
     out["all"] = page.evaluate(visible)
     out["longest_task_ms"] = max(out["tasks_ms"])
     return out
+
+
+def correct_one(page, category: str) -> float:
+    """Move one card to `category` by its menu: the longest main-thread task until the sorter has learned it and
+    every card has followed (app/page/learning.py)."""
+    page.evaluate(WATCH_TASKS)
+    page.evaluate("window.__tasks = []")  # not the page's start (the observer reports earlier tasks too)
+    page.locator(f'#results [data-result]:not([data-category="{category}"]) select').first.select_option(category)
+    page.wait_for_function("+document.getElementById('corrections-count').textContent === 1", timeout=60_000)
+    page.wait_for_timeout(1500)  # the cards follow 0.2 s after the change, in chunks
+    return page.evaluate(LONGEST_TASK)

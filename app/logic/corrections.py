@@ -72,7 +72,9 @@ class CorrectedRule:
         bar = self.config.review_known if base.category == REVIEW else self.config.filed_known
         known = self.corrections.config.known
         examples = self.corrections.examples
-        near = [(examples[i], float(cos)) for i, cos in sims if i in examples and known(float(cos)) >= bar]
+        categories = {c.id for c in self.model.cmap.categories}  # corrections made under another model may name others
+        near = [(examples[i], float(cos)) for i, cos in sims
+                if i in examples and examples[i] in categories and known(float(cos)) >= bar]
         votes: dict[str, float] = {}
         for category, cos in near:
             votes[category] = votes.get(category, 0.0) + math.exp((cos - 1.0) / self.config.tau)

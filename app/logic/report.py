@@ -1,7 +1,8 @@
 """Export of the results: JSON and CSV with the same fields, one row per photo, in the order they were added.
 
 Fields: id (the photo's content hash), file, size, width, height, status, category (as filed, overrides
-included), category_name, model_category, reason (why the model sent it to review), top-3, overridden, error,
+included), category_name, model_category, reason (why the model sent it to review; "corrected": filed by the
+user's corrections, app/logic/corrections.py, model_category being the model's own), top-3, overridden, error,
 model_id, threshold, time. CSV cells that a spreadsheet would run as a formula (starting with = + - @, a tab
 or a carriage return) are written with a leading apostrophe (OWASP's rule for CSV injection).
 """
@@ -13,6 +14,7 @@ import io
 import json
 from collections.abc import Callable
 
+from app.logic.corrections import base_of
 from app.logic.mapping import ClassMap
 from app.logic.queue import DONE, Item
 
@@ -39,7 +41,7 @@ def rows(items: list[Item], cmap: ClassMap, model_id: str = "", names: Names = N
             row.update(
                 category=item.category,
                 category_name=name(item.category),
-                model_category=item.decision.category,
+                model_category=base_of(item.decision).category,
                 reason=item.decision.reason or None,
                 top3=[{"class": cid, "name": name(cid), "prob": round(p, 4)} for cid, p in item.decision.top[:3]],
                 overridden=item.override is not None,

@@ -17,7 +17,7 @@ from dataclasses import replace
 from js import document, window
 
 from app import labels
-from app.logic.corrections import SET_NAME, CorrectedRule, learnable
+from app.logic.corrections import REASON, SET_NAME, CorrectedRule, learnable
 from app.logic.queue import DONE, Item
 from app.logic.result import ApiError, ModelInfo
 from app.logic.teach import TeachError
@@ -92,6 +92,8 @@ class Learning:
             return  # the sorter sorts with a label set now: its cards follow that set
         items = [i for i in cards.queue.items.values()
                  if i.status == DONE and i.id in cards.embeddings and i.photo is not None]
+        if not self.set.teach.examples:  # none: only cards decided by corrections change (back to the model's)
+            items = [i for i in items if i.decision.reason == REASON]
         if not items:
             self.show()
             return
@@ -129,7 +131,8 @@ class Learning:
                 img.src = window.URL.createObjectURL(self.photos[ex_id])
                 img.alt = ""
                 row.append(img)
-            row.append(element("span", "", f"→ {self.rule.name(category)}"))
+            known = category in self.rule.model.cmap.ids
+            row.append(element("span", "", f"→ {self.rule.name(category) if known else category + ' (not used)'}"))
             undo = element("button", "", "Undo")
             undo.type = "button"
             undo.setAttribute("data-undo", ex_id)
