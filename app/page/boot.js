@@ -2,13 +2,14 @@
 // parallel with Pyodide's start), the offline cache, and every photo the user adds kept until Python takes over
 // (window.snaptag.inbox).
 import { snaptag } from './api.js';
+import * as cards from './card_dom.js';
 import * as layout from './layout.js';
 import { ResultsStore } from './results_store.js';
 import * as teachDom from './teach_dom.js';
 
 const root = document.documentElement;
 Object.assign(snaptag, { inbox: [], onfiles: null, swReady: null, openResultsStore: (name) => ResultsStore.open(name), layout,
-  teachDom, zipOf: (entries) => import('./archive.js').then((m) => m.zipOf(entries)) });
+  cards, teachDom, zipOf: (entries) => import('./archive.js').then((m) => m.zipOf(entries)) });
 
 // `via`: 'input' (#upload), 'drop' or 'paste'; `target`: the element a drop landed on. Teach mode files a
 // drop on a label, or a paste while a label is selected, as that label's examples.

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from js import CSS, URL, CSSStyleSheet, document, window
+from js import CSS, CSSStyleSheet, Object, document, window
 from pyodide.ffi import to_js
 
 from app import api
@@ -23,7 +23,7 @@ from app.logic.mapping import REVIEW, Decision
 from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueue
 from app.logic.result import CANT_RETRY, ApiError
 from app.logic.rules import Rule
-from app.page.dom import element, listen
+from app.page.dom import listen
 
 
 class Keeper(Protocol):
@@ -89,83 +89,57 @@ class CardList:
         sel = f"#{self.container.id} [data-result]:not([data-bucket={CSS.escape(key)}])" if key else ""
         self.sheet.replaceSync(f"{sel} {{ display: none; }}" if key else "")
 
-    def add(self, item: Item, thumb=None) -> None:
-        card = element("article", "card")
-        card.setAttribute("data-result", "")
-        card.tabIndex = 0  # focusable: keys file it (app/page/review.py)
-        card.dataset.id = str(item.id)
-        card.dataset.name = item.name
-        remove = element("button", "remove", "×")
-        remove.type = "button"
-        remove.setAttribute("data-remove", "")
-        remove.setAttribute("aria-label", f"Remove {item.name}")
-        retry = element("button", "retry", "Retry")
-        retry.type = "button"
-        retry.setAttribute("data-retry", "")
-        if self.selectable:
-            pick = element("input", "pick")
-            pick.type = "checkbox"
-            pick.setAttribute("data-select", "")
-            pick.setAttribute("aria-label", f"Select {item.name}")
-            card.append(pick)
-        card.append(remove, element("div", "thumb"), element("div", "name", item.name), element("div", "verdict"),
-                    element("ol", "top"), retry)
-        self.nodes[item.id] = card
-        self.container.prepend(card)
-        if thumb:
-            self.show_thumb(item, thumb)
-        self.render(item)
-
-    def show_thumb(self, item: Item, blob) -> None:
-        self.thumbs[item.id] = blob
-        thumb = element("img")
-        thumb.src = URL.createObjectURL(blob)
-        thumb.alt = ""
-        self.card_of(item).querySelector(".thumb").replaceChildren(thumb)
-
-    def render(self, item: Item) -> None:
-        card = self.card_of(item)
-        card.dataset.status = item.status
-        card.dataset.bucket = count_key(item)
+    def view(self, item: Item, thumb=None) -> dict:
+        """What the card of `item` shows (app/page/card_dom.js draws it)."""
         retry = item.status == ERROR and item.id in self.files and item.id not in self.refused
-        card.querySelector("[data-retry]").hidden = not retry
-        self._place(card, item)
-        verdict = card.querySelector(".verdict")
-        if item.status == ERROR:
-            card.dataset.error = item.error
-            verdict.textContent = item.error
-            return
-        card.removeAttribute("data-error")
+        view = {"id": str(item.id), "name": item.name, "selectable": self.selectable, "status": item.status,
+                "bucket": count_key(item), "retry": retry, "error": item.error if item.status == ERROR else None,
+                "verdict": "Working…" if self.rule else "Waiting for the model…", "done": item.status == DONE}
+        if thumb:
+            view["thumb"] = thumb
         if item.status != DONE:
-            verdict.textContent = "Working…" if self.rule else "Waiting for the model…"
-            return
+            return view
         decision: Decision = item.decision
-        card.dataset.category = item.category
-        card.dataset.top = decision.top[0][0] if decision.top else REVIEW
-        card.dataset.prob = f"{decision.prob if decision.top else 0.0:.4f}"
-        card.dataset.overridden = "true" if item.override else "false"
-        card.classList.toggle("overridden", bool(item.override))
         if item.override:
             why = " · changed by you"
         elif decision.reason == corrections.REASON:
             why = corrections.explain(decision, self.name(decision.category))
         else:
             why = self.reasons.get(decision.reason, "")
-        verdict.textContent = self.name(item.category) + why
+        verdict = self.name(item.category) + why
         if item.duplicate_of is not None:
             first = self.queue.items.get(item.duplicate_of)
-            card.dataset.duplicateOf = str(item.duplicate_of)
-            verdict.textContent = f"Same photo as {first.name if first else 'one above'}: counted once"
-        else:
-            card.removeAttribute("data-duplicate-of")
-        top = card.querySelector(".top")
-        top.replaceChildren(*[element("li", "", f"{self.name(cid)} {p * 100:.0f}%") for cid, p in decision.top[:3]])
-        old = card.querySelector("select")  # rebuilt: teach mode's labels may have changed since
-        if old:  # JS null arrives as pyodide.ffi.jsnull, which is falsy
-            old.replaceWith(self._select(item))
-        else:
-            card.querySelector("[data-retry]").before(self._select(item))
-        card.querySelector("select").hidden = item.duplicate_of is not None
+            verdict = f"Same photo as {first.name if first else 'one above'}: counted once"
+        return view | {
+            "verdict": verdict, "category": item.category, "top": decision.top[0][0] if decision.top else REVIEW,
+            "prob": f"{decision.prob if decision.top else 0.0:.4f}", "overridden": bool(item.override),
+            "duplicateOf": None if item.duplicate_of is None else str(item.duplicate_of),
+            "topList": [f"{self.name(cid)} {p * 100:.0f}%" for cid, p in decision.top[:3]],
+            "options": [[cid, self.name(cid)] for cid in [*(self.queue.categories or []), REVIEW]],
+            "value": item.category, "selectHidden": item.duplicate_of is not None}
+
+    def add(self, item: Item, thumb=None) -> None:
+        self.add_many([(item, thumb)])
+
+    def add_many(self, pairs: list) -> None:
+        """Cards for (item, thumbnail or None) pairs, oldest first, in one call into JS (a reload shows
+        thousands)."""
+        made = window.snaptag.cards.addCards(self.container, to_js([self.view(item, thumb) for item, thumb in pairs],
+                                                                    dict_converter=Object.fromEntries))
+        for (item, thumb), card in zip(pairs, made, strict=True):
+            self.nodes[item.id] = card
+            if thumb:
+                self.thumbs[item.id] = thumb
+            self._place(card, item)
+
+    def show_thumb(self, item: Item, blob) -> None:
+        self.thumbs[item.id] = blob
+        window.snaptag.cards.showThumb(self.card_of(item), blob)
+
+    def render(self, item: Item) -> None:
+        card = self.card_of(item)
+        window.snaptag.cards.fillCard(card, to_js(self.view(item), dict_converter=Object.fromEntries))
+        self._place(card, item)
 
     def _place(self, card, item: Item) -> None:
         """Grouped: in its category's section, newest first (another order is laid out again as a whole)."""
@@ -196,17 +170,6 @@ class CardList:
         keys = [*(self.queue.categories or []), REVIEW, PENDING, ERROR]
         groups = [[key, self._title(key)] for key in keys] if self.grouped else None
         window.snaptag.layout.layOut(self.container, to_js(ids), to_js(groups))
-
-    def _select(self, item: Item):
-        select = element("select", "override")
-        select.setAttribute("aria-label", f"Category for {item.name}")
-        for cid in [*(self.queue.categories or []), REVIEW]:
-            option = element("option", "", self.name(cid))
-            option.value = cid
-            select.append(option)
-        select.value = item.category
-        select.dataset.id = str(item.id)
-        return select
 
     def _override(self, event) -> None:
         if not event.target.matches("select.override"):

@@ -88,17 +88,24 @@ def original(queue: PhotoQueue, digest: str) -> Item | None:
                  if i.photo is not None and i.photo.digest == digest and i.duplicate_of is None), None)
 
 
+def show_records(cards: CardList, keeper: Keeper, records: list[dict]) -> list[Item | None]:
+    """Kept records as cards (one call into JS for all: app/page/card_dom.js), their items; None for one that
+    can't be shown here (another model made it, or it is unreadable)."""
+    items = []
+    for rec in records:
+        item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k not in ("thumb", "embedding")},
+                             keeper.model_id)
+        if item is not None:
+            keeper.added[item.id] = float(rec.get("added") or 0)
+            if rec.get("embedding"):  # a JS Float32Array: to learn from a correction, to follow the corrections
+                cards.embeddings[item.id] = rec["embedding"]
+        items.append(item)
+    cards.add_many([(item, rec.get("thumb") or None) for item, rec in zip(items, records, strict=True) if item])
+    return items
+
+
 def show_record(cards: CardList, keeper: Keeper, rec: dict) -> Item | None:
-    """A kept record as a card, its item; None when it can't be shown here (another model made it, or it is
-    unreadable)."""
-    item = saved.restore(cards.queue, {k: v for k, v in rec.items() if k not in ("thumb", "embedding")},
-                         keeper.model_id)
-    if item is not None:
-        keeper.added[item.id] = float(rec.get("added") or 0)
-        if rec.get("embedding"):  # a JS Float32Array: to learn from a correction, to follow the corrections
-            cards.embeddings[item.id] = rec["embedding"]
-        cards.add(item, rec.get("thumb") or None)
-    return item
+    return show_records(cards, keeper, [rec])[0]
 
 
 def build_counts(categories: list[str], name: Callable[[str], str]) -> None:
@@ -188,15 +195,14 @@ async def restore(cards: CardList, store, model_id: str, keeper: Keeper | None =
     """Bring back the results kept from earlier visits, oldest first (newest card on top); `keeper`: the store's
     (when the sorter comes back to the model's categories from a label set)."""
     keeper = keeper or Keeper(store, model_id, extra=lambda item: {"embedding": cards.embeddings.get(item.id)})
-    records = await awaited(store, "all")
-    shown = other = 0
-    for n, record in enumerate(records, 1):
-        if n % RESTORE_CHUNK == 0:
+    records = list(await awaited(store, "all"))
+    shown = 0
+    for start in range(0, len(records), RESTORE_CHUNK):
+        if start:
             await next_task()  # thousands of results: no long task
-        if show_record(cards, keeper, record.to_py()):  # the thumbnail Blob stays a JS object
-            shown += 1
-        else:
-            other += 1
+        chunk = [record.to_py() for record in records[start : start + RESTORE_CHUNK]]  # thumbnails stay JS Blobs
+        shown += sum(item is not None for item in show_records(cards, keeper, chunk))
+    other = len(records) - shown
     if shown or other:
         note = f"{shown} result{'s' if shown != 1 else ''} from your last visit (the photos themselves are not kept)"
         if other:

@@ -14,7 +14,7 @@ from app.labels import LabelSet
 from app.logic.queue import DONE
 from app.page.cards import CardList
 from app.page.dom import next_task
-from app.page.sorter import RESTORE_CHUNK, Keeper, show_record
+from app.page.sorter import RESTORE_CHUNK, Keeper, show_records
 
 STORE = "snaptag-teach-results"
 
@@ -87,14 +87,15 @@ class Following:
         labels = set(label_set.labels)
         records = [r for r in (record.to_py() for record in await api.awaited(store, "all")) if r.get("embedding")]
         decisions = await label_set.decisions([r["embedding"] for r in records])  # the set may have changed
-        shown = 0
-        for n, (rec, decision) in enumerate(zip(records, decisions, strict=True), 1):
-            if n % RESTORE_CHUNK == 0:
-                await next_task()
+        for rec, decision in zip(records, decisions, strict=True):
             rec |= {"category": decision.category, "top": [list(t) for t in decision.top], "reason": decision.reason}
             if rec.get("override") not in labels:
                 rec["override"] = None
-            if show_record(cards, keeper, rec) is not None:  # with its embedding
-                shown += 1
+        shown = 0
+        for start in range(0, len(records), RESTORE_CHUNK):
+            if start:
+                await next_task()
+            chunk = records[start : start + RESTORE_CHUNK]
+            shown += sum(item is not None for item in show_records(cards, keeper, chunk))
         cards.keep = keeper
         return shown
