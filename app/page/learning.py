@@ -21,6 +21,7 @@ from app.logic.corrections import REASON, SET_NAME, CorrectedRule, learnable
 from app.logic.queue import DONE, Item
 from app.logic.result import ApiError, ModelInfo
 from app.logic.teach import TeachError
+from app.page import sorter
 from app.page.cards import CardList
 from app.page.dom import download, element, listen, next_task
 from app.page.tabs import tabs
@@ -42,11 +43,14 @@ class Learning:
         self.cards, self.model, self.set = cards, model, label_set
         self.rule = CorrectedRule(model.rule, label_set.teach)
         self.photos: dict[str, object] = {}  # example id -> its thumbnail Blob (for the list)
-        for ex in label_set.opened.examples.to_py():
-            self.photos[str(ex["id"])] = ex["photo"]
+        self.photos_from_store()
         self.pending = None
         self.lock = asyncio.Lock()  # one move learned at a time: a bulk move makes many at once
         label_set.watch(self.changed)
+
+    def photos_from_store(self) -> None:
+        """The examples' thumbnails as the worker last read the set."""
+        self.photos = {str(ex["id"]): ex["photo"] for ex in self.set.opened.examples.to_py()}
 
     @classmethod
     async def open(cls, cards: CardList, model: ModelInfo) -> Learning:
@@ -153,12 +157,12 @@ class Learning:
             say(f"Could not undo: {err.message}", error=True)
             return
         self.photos.pop(ex_id, None)
-        for item in self.cards.queue.items.values():
-            if item.photo is not None and item.photo.digest == ex_id and item.override:
-                item.override = None
-                self.cards.render(item)
-                if self.cards.keep and item.duplicate_of is None:
-                    self.cards.keep.save(item, self.cards.thumbs.get(item.id))
+        item = sorter.original(self.cards.queue, ex_id)  # the card it came from, if shown
+        if item is not None and item.override:
+            item.override = None
+            self.cards.render(item)
+            if self.cards.keep:
+                self.cards.keep.save(item, self.cards.thumbs.get(item.id))
         say("Correction undone.")
         self.show()
 
@@ -209,7 +213,7 @@ class Learning:
             say(f"{chosen.name}: {err.message}", error=True)
             return
         await self.set.read()  # the photos of what was added, for the list
-        self.photos = {str(ex["id"]): ex["photo"] for ex in self.set.opened.examples.to_py()}
+        self.photos_from_store()
         note = f"Imported {added} corrections"
         if foreign:
             note += f"; left out {left} of categories this model does not have ({', '.join(foreign[:5])})"
@@ -228,7 +232,7 @@ class Learning:
             await self.set.read()
         except ApiError:
             return
-        self.photos = {str(ex["id"]): ex["photo"] for ex in self.set.opened.examples.to_py()}
+        self.photos_from_store()
         self.show()
 
     def wire(self) -> None:
