@@ -363,3 +363,18 @@ def test_download_sorted_names_folders_and_files_safely_and_uniquely():
     assert archive.summary(plan) == ("Downloaded 4 photos in 3 folders; 2 not included (still being sorted; the "
                                      "page no longer has this photo (added before a reload)): index.csv lists them.")
     assert twin.id in {e.item_id for e in plan.entries}
+
+
+def test_download_sorted_splits_the_photos_into_zips_of_at_most_the_limit_in_order():
+    from app.logic import archive
+
+    entries = [archive.Entry(i, f"Menu/{i}.jpg") for i in range(6)]
+    sizes = {0: 400, 1: 500, 2: 200, 3: 1500, 4: 100, 5: 900}
+    zips = archive.parts(entries, sizes.__getitem__, limit=1000)
+    assert [[e.item_id for e in z] for z in zips] == [[0, 1], [2], [3], [4, 5]]  # 3 is over the limit: alone
+    assert archive.parts([], sizes.__getitem__) == [[]]  # no photo: one zip (the index)
+    assert archive.zip_names(1) == ["snaptag-sorted.zip"]
+    assert archive.zip_names(3) == ["snaptag-sorted-1-of-3.zip", "snaptag-sorted-2-of-3.zip",
+                                    "snaptag-sorted-3-of-3.zip"]
+    plan = archive.Plan(entries, {})
+    assert archive.summary(plan, 4) == "Downloaded 6 photos in 1 folder, as 4 zips (extract them into one folder)."

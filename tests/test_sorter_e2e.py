@@ -4,6 +4,7 @@ by category."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from tests.conftest import photos
@@ -175,5 +176,51 @@ def test_download_sorted_gives_the_originals_in_a_folder_per_category_and_lists_
     status = page.inner_text("#export-status")
     assert status.startswith(f"Downloaded 0 photos in 0 folders; {len(files) - 1} not included (the page no "
                              "longer has this photo"), status
+    assert not s.errors
+    s.context.close()
+
+
+def test_download_sorted_beyond_the_limit_gives_several_zips_that_make_one_tree(browser, server, tmp_path):
+    import zipfile
+
+    s = open_page(browser, server.url)
+    page = s.page
+    wait_ready(page)
+    shots = [p for p, _ in photos("test", 2)]
+    page.set_input_files("#upload", [str(p) for p in shots])
+    wait_settled(page, len(shots))
+    limit = sorted(p.stat().st_size for p in shots)[-2] * 2  # a few photos per zip, never all of them
+    page.evaluate(f"document.getElementById('download-sorted').dataset.partBytes = '{limit}'")
+    zips = []
+
+    def arrived(download) -> None:  # playwright takes a Python function here, not a bound builtin
+        zips.append(download)
+
+    page.on("download", arrived)
+    page.click("#download-sorted")
+    page.wait_for_function("document.getElementById('export-status').textContent.startsWith('Downloaded')")
+    said = re.search(r"as (\d+) zips", page.inner_text("#export-status"))
+    assert said, page.inner_text("#export-status")
+    count = int(said.group(1))
+    assert count >= 2
+    for _ in range(100):  # each zip's download event reaches us after the page has started it
+        if len(zips) == count:
+            break
+        page.wait_for_timeout(100)
+    names = [d.suggested_filename for d in zips]
+    assert names == [f"snaptag-sorted-{i}-of-{count}.zip" for i in range(1, count + 1)]
+    tree: dict[str, bytes] = {}
+    for n, d in enumerate(zips):
+        with zipfile.ZipFile(d.path()) as zf:
+            members = zf.namelist()
+            assert ({"index.csv", "index.json"} <= set(members)) == (n == 0)  # the index goes in the first
+            photos_in = [m for m in members if "/" in m]
+            assert sum(zf.getinfo(m).file_size for m in photos_in) <= limit or len(photos_in) == 1
+            assert not set(members) & set(tree)
+            tree.update({m: zf.read(m) for m in members})
+    assert sorted(v for k, v in tree.items() if "/" in k) == sorted(p.read_bytes() for p in shots)
+    assert page.inner_text("#export-status") == (f"Downloaded {len(shots)} photos in "
+                                                 f"{len({k.split('/')[0] for k in tree if '/' in k})} folders, as "
+                                                 f"{count} zips (extract them into one folder).")
     assert not s.errors
     s.context.close()

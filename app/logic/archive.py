@@ -4,7 +4,8 @@ Pure Python: the page (app/page/sorter.py) passes the items and which of them it
 zip itself is streamed by app/page/archive.js. Folder names are the categories' names as the user sees them,
 made safe for every file system; file names keep the user's own, made unique within their folder
 ("photo.jpg", "photo (2).jpg"). A photo added twice goes in once. The index (index.csv, index.json: the export's
-rows with a `path` column) lists every photo, the left-out ones with an empty path and why.
+rows with a `path` column) lists every photo, the left-out ones with an empty path and why. Photos beyond
+PART_BYTES go in further zips ("snaptag-sorted-2-of-3.zip"); the index and the corrections go in the first.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ NOT_SORTED = "Not sorted"  # the folder of photos snaptag could not read (they s
 UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')  # not allowed in a file name on Windows, macOS or Linux
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 MAX_NAME = 120  # characters of a file or folder name kept (file systems allow 255 bytes)
+PART_BYTES = 1_000_000_000  # photos per zip at most: Chromium never delivered a 2.96 GB zip Blob; 1.92 GB came
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,27 @@ def plan(items: list[Item], have_file: Callable[[int], bool], name: Callable[[st
     return Plan(entries, left_out)
 
 
+def parts(entries: list[Entry], size: Callable[[int], int], limit: int = PART_BYTES) -> list[list[Entry]]:
+    """The entries in zips of at most `limit` bytes of photos each (`size(item_id)`: a photo's bytes), in order,
+    each zip's folders complete as far as it goes; a photo larger than `limit` makes a zip of its own. Extracted
+    into one folder, the zips give the same tree as one zip would."""
+    out: list[list[Entry]] = [[]]
+    held = 0
+    for entry in entries:
+        n = size(entry.item_id)
+        if out[-1] and held + n > limit:
+            out.append([])
+            held = 0
+        out[-1].append(entry)
+        held += n
+    return out
+
+
+def zip_names(count: int, base: str = "snaptag-sorted") -> list[str]:
+    """The file names of `count` zips: "snaptag-sorted.zip", or "snaptag-sorted-1-of-3.zip", ..."""
+    return [f"{base}.zip"] if count == 1 else [f"{base}-{i}-of-{count}.zip" for i in range(1, count + 1)]
+
+
 INDEX_FIELDS = ("path", "not_included")  # the index's columns beyond the export's (app/logic/report.py)
 
 
@@ -89,10 +112,12 @@ def index_fields(sorted_plan: Plan) -> Callable[[Item], dict]:
     return lambda item: {"path": paths.get(item.id), "not_included": sorted_plan.left_out.get(item.id)}
 
 
-def summary(sorted_plan: Plan) -> str:
-    """What the user is told once the zip is made."""
+def summary(sorted_plan: Plan, zips: int = 1) -> str:
+    """What the user is told once the zip (or `zips` of them) is made."""
     n, folders = len(sorted_plan.entries), len({e.path.split("/")[0] for e in sorted_plan.entries})
     text = f"Downloaded {n} photo{'s' if n != 1 else ''} in {folders} folder{'s' if folders != 1 else ''}"
+    if zips > 1:
+        text += f", as {zips} zips (extract them into one folder)"
     gone = len(sorted_plan.left_out)
     if gone:
         reasons = sorted(set(sorted_plan.left_out.values()))

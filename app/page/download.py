@@ -1,6 +1,7 @@
 """Download sorted (DOM, Pyodide): the original photos in one folder per category, with the index and the
-sorter's corrections, as a zip streamed by app/page/archive.js; what goes where is app/logic/archive.py's. Says
-what it made and what it left out (#export-status)."""
+sorter's corrections, as a zip streamed by app/page/archive.js (several zips, one after the other, beyond
+archive.PART_BYTES of photos); what goes where is app/logic/archive.py's. Says what it made and what it left out
+(#export-status)."""
 
 from js import document, window
 
@@ -9,8 +10,6 @@ from app.logic import archive, report
 from app.logic.result import ApiError, ModelInfo
 from app.page.cards import CardList
 from app.page.dom import download, js_object
-
-ZIP_NAME = "snaptag-sorted.zip"
 
 
 def say(text: str) -> None:
@@ -28,21 +27,27 @@ async def download_sorted(cards: CardList, model: ModelInfo, corrections=None) -
     cmap, model_id = model.cmap, model.model_id
     index = [("index.csv", report.to_csv(items, cmap, model_id, cards.name, fields, archive.INDEX_FIELDS)),
              ("index.json", report.to_json(items, cmap, model_id, cards.name, fields))]
-    entries = [{"path": path, "input": text} for path, text in index]
-    entries += [{"path": e.path, "input": cards.files[e.item_id]} for e in plan.entries]
+    extra = [{"path": path, "input": text} for path, text in index]
     if corrections is not None and corrections.teach.examples:
         try:
-            entries.append({"path": CORRECTIONS, "input": await corrections.export()})
+            extra.append({"path": CORRECTIONS, "input": await corrections.export()})
         except ApiError as err:
             say(f"Your corrections could not be added to the zip: {err.message}")
     button = document.getElementById("download-sorted")
+    limit = int(button.getAttribute("data-part-bytes") or archive.PART_BYTES)  # a page may lower it (tests do)
+    zips = archive.parts(plan.entries, lambda item_id: cards.files[item_id].size, limit)
+    names = archive.zip_names(len(zips))
     button.disabled = True
-    say(f"Making the zip of {len(plan.entries)} photos…")
     try:
-        blob = await awaited(window.snaptag, "zipOf", js_object(entries))
-        download(blob, ZIP_NAME, "application/zip")
-        say(archive.summary(plan))
+        for n, (part, name) in enumerate(zip(zips, names)):
+            say(f"Making the zip of {len(part)} photos…" if len(zips) == 1 else
+                f"Making zip {n + 1} of {len(zips)} ({len(part)} photos)…")
+            entries = (extra if n == 0 else []) + [{"path": e.path, "input": cards.files[e.item_id]} for e in part]
+            blob = await awaited(window.snaptag, "zipOf", js_object(entries))
+            download(blob, name, "application/zip")
+        say(archive.summary(plan, len(zips)))
     except ApiError as err:
-        say(f"The zip could not be made: {err.message}")
+        done = f" ({n} of {len(zips)} zips were downloaded)" if n else ""
+        say(f"The zip could not be made: {err.message}{done}")
     finally:
         button.disabled = False
