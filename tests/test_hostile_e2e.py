@@ -196,9 +196,38 @@ def test_two_thousand_saved_results_come_back_filter_and_group(browser, server):
     s.page.wait_for_function("document.querySelectorAll('#results [data-result]').length === 2000", timeout=60_000)
     got = filter_and_group(s.page, categories[0])
     per_category = len(range(0, 2000, len(categories)))
-    assert (got["filtered"], got["grouped_filtered"], got["all"]) == (per_category, per_category, 2000), got
+    window = s.page.evaluate("window.snaptag.layout.WINDOW")  # displayed at most (app/page/card_window.js)
+    assert got["filtered"] == got["grouped_filtered"] == [per_category, min(per_category, window)], got
+    assert got["all"] == [2000, window], got
     assert got["grouped_sections"] == len(categories), got
     assert got["longest_task_ms"] < 1500, got
+
+    # Only a window of the 2,000 is displayed: scrolling brings the others, in order, with no gap on screen.
+    on_screen = """[...document.querySelectorAll('#results [data-result]')].filter((e) => { const r =
+        e.getBoundingClientRect(); return e.offsetParent && r.bottom > 0 && r.top < innerHeight; })
+        .map((e) => +e.dataset.name.match(/\\d+/)[0])"""
+    for fraction in (0.5, 1.0, 0.0):
+        s.page.evaluate(f"scrollTo(0, (document.documentElement.scrollHeight - innerHeight) * {fraction})")
+        s.page.wait_for_timeout(300)
+        seen = s.page.evaluate(on_screen)  # photo numbers, newest first
+        assert len(seen) >= 5 and seen == list(range(seen[0], seen[0] - len(seen), -1)), (fraction, seen)
+        expected = {0.0: 1999, 1.0: 0}.get(fraction)
+        assert expected is None or expected in seen, (fraction, seen)
+        if fraction == 0.5:
+            assert 500 < seen[0] < 1500, seen
+    # The keyboard's next card is displayed and focused even beyond the window; Select shown takes every one.
+    last, after = s.page.evaluate("""(() => { const cards = [...document.querySelectorAll('#results [data-result]')];
+        const i = cards.indexOf([...document.querySelectorAll('#results [data-on]')].at(-1));
+        return [cards[i].dataset.id, cards[i + 1].dataset.id]; })()""")
+    assert s.page.evaluate(f"document.querySelector('#results [data-id=\"{after}\"]').offsetParent") is None
+    s.page.focus(f'#results [data-id="{last}"]')
+    s.page.keyboard.press("r")
+    assert s.page.evaluate("(() => { const e = document.activeElement.closest('[data-result]'); "
+                           "return e && [e.dataset.id, e.offsetParent !== null]; })()") == [after, True]
+    s.page.click(f'[data-filter="{categories[1]}"]')
+    s.page.click("#select-shown")
+    assert s.page.inner_text("#selected-count") == f"{len(range(1, 2000, len(categories)))} selected"
+    assert not s.errors
     s.context.close()
 
 

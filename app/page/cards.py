@@ -3,8 +3,9 @@
 Each card follows the automation contract (README): [data-result] with data-id, data-name, data-status and,
 when done, data-category, data-top, data-prob, data-overridden (data-duplicate-of for a photo already added);
 data-error on error. Each card has a remove button ([data-remove]) and, on a failed photo whose file is still
-here, a retry button ([data-retry]). `set_filter` shows one count's cards (a stylesheet rule on data-bucket:
-no card is touched, however many there are); `grouped` puts cards in a section per category. Photos are
+here, a retry button ([data-retry]). `set_filter` shows one count's cards and `grouped` puts cards in a section
+per category; app/page/card_window.js displays what the filter shows, of thousands a window around the screen.
+Photos are
 classified through app/api.py's one classify path under the mode's rule (app/logic/rules.py),
 which also names the categories; how a review is explained comes from the mode; `keep` (optional) is told of
 every result, change and removal (the sorter saves them).
@@ -14,7 +15,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from js import CSS, CSSStyleSheet, Object, document, window
+from js import Object, document, window
 from pyodide.ffi import to_js
 
 from app import api
@@ -58,8 +59,7 @@ class CardList:
         self.order = "newest"  # app/logic/review.py ORDERS
         self.selectable = selectable  # each card has a [data-select] checkbox (the sorter's review in bulk)
         self.nodes: dict[int, object] = {}  # item id -> its card
-        self.sheet = CSSStyleSheet.new()  # the filter's one rule (CSSOM: allowed by the page's strict CSP)
-        document.adoptedStyleSheets = [*document.adoptedStyleSheets, self.sheet]
+        self.window = window.snaptag.layout.CardWindow.new(self.container)  # what the filter shows; of thousands, some
         listen(self.container, "click", self._click)
         listen(self.container, "change", self._override)  # every card's category menu
 
@@ -85,9 +85,7 @@ class CardList:
     def set_filter(self, key: str | None) -> None:
         """Show only the cards of count `key` (None: all)."""
         self.filter = key
-        self.container.dataset.filter = key or ""
-        sel = f"#{self.container.id} [data-result]:not([data-bucket={CSS.escape(key)}])" if key else ""
-        self.sheet.replaceSync(f"{sel} {{ display: none; }}" if key else "")
+        self.container.dataset.filter = key or ""  # app/page/card_window.js displays what it shows, at once
 
     def view(self, item: Item, thumb=None) -> dict:
         """What the card of `item` shows (app/page/card_dom.js draws it)."""
@@ -169,7 +167,7 @@ class CardList:
         ids = [str(item.id) for item in review.ordered(self.queue.items.values(), self.order)]
         keys = [*(self.queue.categories or []), REVIEW, PENDING, ERROR]
         groups = [[key, self._title(key)] for key in keys] if self.grouped else None
-        window.snaptag.layout.layOut(self.container, to_js(ids), to_js(groups))
+        window.snaptag.layout.layOut(self.window, to_js(ids), to_js(groups))
 
     def _override(self, event) -> None:
         if not event.target.matches("select.override"):

@@ -28,9 +28,7 @@ class Review:
     # -- what is shown ------------------------------------------------------------------------------------------
     def shown(self) -> list[int]:
         """The ids of the cards on show, in the order shown (grouping and filter included)."""
-        key = self.cards.filter
-        return [int(card.dataset.id) for card in self.cards.container.querySelectorAll("[data-result]")
-                if not key or card.dataset.bucket == key]
+        return list(self.cards.window.ids().to_py())  # in JS: thousands of cards cost no crossing each
 
     def categories(self) -> list[str]:
         return list(self.cards.queue.categories or [])
@@ -106,7 +104,9 @@ class Review:
             event.preventDefault()
             self.cards.on_change()
             if after:  # file, then the next card: a filter may have hidden this one
-                self.cards.nodes[after[0]].focus()
+                card = self.cards.nodes[after[0]]
+                self.cards.window.reveal(card)  # among thousands it may not be displayed yet
+                card.focus()
 
     def set_order(self, _event=None) -> None:
         self.cards.order = str(document.getElementById("sort-order").value)
