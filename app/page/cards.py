@@ -5,9 +5,8 @@ when done, data-category, data-top, data-prob, data-overridden (data-duplicate-o
 data-error on error. Each card has a remove button ([data-remove]) and, on a failed photo whose file is still
 here, a retry button ([data-retry]). `set_filter` shows one count's cards and `grouped` puts cards in a section
 per category; app/page/card_window.js displays what the filter shows, of thousands a window around the screen.
-Photos are
-classified through app/api.py's one classify path under the mode's rule (app/logic/rules.py),
-which also names the categories; how a review is explained comes from the mode; `keep` (optional) is told of
+Photos are classified through app/api.py's one classify path under the mode's rule (app/logic/rules.py), which
+also names the categories; how a review is explained comes from the mode; `keep` (optional) is told of
 every result, change and removal (the sorter saves them).
 """
 
@@ -15,7 +14,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from js import Object, document, window
+from js import document, window
 from pyodide.ffi import to_js
 
 from app import api
@@ -24,7 +23,7 @@ from app.logic.mapping import REVIEW, Decision
 from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueue
 from app.logic.result import CANT_RETRY, ApiError
 from app.logic.rules import Rule
-from app.page.dom import listen
+from app.page.dom import js_object, listen
 
 
 class Keeper(Protocol):
@@ -122,8 +121,8 @@ class CardList:
     def add_many(self, pairs: list) -> None:
         """Cards for (item, thumbnail or None) pairs, oldest first, in one call into JS (a reload shows
         thousands)."""
-        made = window.snaptag.cards.addCards(self.container, to_js([self.view(item, thumb) for item, thumb in pairs],
-                                                                    dict_converter=Object.fromEntries))
+        made = window.snaptag.cards.addCards(self.container,
+                                             js_object([self.view(item, thumb) for item, thumb in pairs]))
         for (item, thumb), card in zip(pairs, made, strict=True):
             self.nodes[item.id] = card
             if thumb:
@@ -136,7 +135,7 @@ class CardList:
 
     def render(self, item: Item) -> None:
         card = self.card_of(item)
-        window.snaptag.cards.fillCard(card, to_js(self.view(item), dict_converter=Object.fromEntries))
+        window.snaptag.cards.fillCard(card, js_object(self.view(item)))
         self._place(card, item)
 
     def _place(self, card, item: Item) -> None:

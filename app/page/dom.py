@@ -25,8 +25,8 @@ def listen(target, kind: str, handler) -> None:
     node.addEventListener(kind, proxy)
 
 
-def js_object(value: dict):
-    """A plain JS object (not a Map) from a dict, as JS APIs expect."""
+def js_object(value: dict | list):
+    """A plain JS object (not a Map) from a dict (and from each dict in a list), as JS APIs expect."""
     return to_js(value, dict_converter=Object.fromEntries)
 
 

@@ -6,6 +6,7 @@ the filter, the grouping and the order for the next visit (localStorage)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from js import document, window
 
@@ -23,6 +24,8 @@ class Review:
     def __init__(self, cards: CardList) -> None:
         self.cards = cards
         self.selection = Selection()
+        self.marked: set[int] = set()  # the ids whose cards show as selected
+        self.menu: list[tuple[str, str]] = []  # the move menu's categories as shown
         self.pending = None
 
     # -- what is shown ------------------------------------------------------------------------------------------
@@ -33,29 +36,37 @@ class Review:
     def categories(self) -> list[str]:
         return list(self.cards.queue.categories or [])
 
-    def sync(self) -> None:
-        """Checkboxes, the count and the move menu as the selection is now."""
+    def sync(self, touched: Iterable[int] = ()) -> None:
+        """Checkboxes, the count and the move menu as the selection is now. Only cards whose state changed (and
+        `touched`: a box the user just clicked) are updated: among thousands, each card costs a crossing into JS."""
         cards = self.cards
         self.selection.keep_only(cards.queue.items)
-        for item_id, card in cards.nodes.items():
-            chosen = item_id in self.selection.ids
+        chosen_ids = self.selection.ids
+        for item_id in (self.marked ^ chosen_ids) | set(touched):
+            card = cards.nodes.get(item_id)
+            if card is None:
+                continue
+            chosen = item_id in chosen_ids
             box = card.querySelector("[data-select]")
             if box and box.checked != chosen:
                 box.checked = chosen
-            if chosen != card.hasAttribute("data-selected"):
-                card.toggleAttribute("data-selected", chosen)
-        n = len(self.selection.ids)
+            card.toggleAttribute("data-selected", chosen)
+        self.marked = set(chosen_ids)
+        n = len(chosen_ids)
         document.getElementById("selected-count").textContent = f"{n} selected" if n else ""
         document.getElementById("select-none").hidden = not n
         menu = document.getElementById("move-selected")
         menu.disabled = not n
-        options = [element("option", "", "Move selected to…")]
-        options[0].value = ""
-        for cid in [*self.categories(), REVIEW]:
-            option = element("option", "", cards.name(cid))
-            option.value = cid
-            options.append(option)
-        menu.replaceChildren(*options)
+        choices = [(cid, cards.name(cid)) for cid in [*self.categories(), REVIEW]]
+        if choices != self.menu:  # rebuilt only when the categories change (another rule, a renamed label)
+            options = [element("option", "", "Move selected to…")]
+            options[0].value = ""
+            for cid, name in choices:
+                option = element("option", "", name)
+                option.value = cid
+                options.append(option)
+            menu.replaceChildren(*options)
+            self.menu = choices
 
     # -- the user's actions -------------------------------------------------------------------------------------
     def on_click(self, event) -> None:
@@ -63,7 +74,7 @@ class Review:
         card = box.closest("[data-result]") if box else None
         if card:
             self.selection.click(int(card.dataset.id), self.shown(), bool(event.shiftKey))
-            self.sync()
+            self.sync([int(card.dataset.id)])
 
     def select_shown(self, _event=None) -> None:
         self.selection.select(self.shown())
