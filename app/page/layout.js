@@ -54,7 +54,7 @@ export async function layOut(cardWindow, ids, groups) {
   }
   cardWindow.pause();
   for (let i = 0; i < cards.length; i += CHUNK) {
-    if (i) await nextTask();
+    await nextTask(); // the first chunk too: the click's own task has ordered thousands of ids already
     if (container.layoutRun !== run) return; // a newer layout took over (and resumes the window)
     for (const card of cards.slice(i, i + CHUNK)) target(card).append(card);
   }
