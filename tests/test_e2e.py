@@ -107,7 +107,7 @@ def test_override_counts_and_export(browser, server):
     assert row["id"] == hashlib.sha256(shots[0][0].read_bytes()).hexdigest()[:16]  # the photo's content hash
     assert (row["width"], row["height"]) == Image.open(shots[0][0]).size and row["size"] == shots[0][0].stat().st_size
     assert row["model_id"] == json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())["model_id"]
-    assert row["threshold"] == 0.7 and row["time"].endswith("Z")
+    assert row["threshold"] == THRESHOLD and row["time"].endswith("Z")
 
     with s.page.expect_download() as dl:
         s.page.click("#export-csv")
