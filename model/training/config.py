@@ -39,7 +39,7 @@ class HeadConfig:
 class TrainConfig:
     data: Path
     out: Path | None = None  # None: a new folder under runs/models/
-    imgsz: int = 224  # same weights: few-shot 5-shot 0.69 vs 0.61 at 144, café OOD to review 0.905 vs 0.884 (docs/numbers.md)
+    imgsz: int = 224  # same weights: clothing 5-shot 0.69 vs 0.61 at 144 (docs/numbers.md)
     resize: str = "crop"
     head: HeadConfig = field(default_factory=HeadConfig)
     seed: int = 0
