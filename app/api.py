@@ -116,8 +116,16 @@ def _announce(kind: str, source, detail: dict) -> None:
                                                                                      **_nulls(detail)}})))
 
 
+def label_scores(scores) -> tuple[tuple[str, float, float], ...]:
+    """The worker's {labels, centred, centroid} (worker/examples.js labelScores) as rows of those three."""
+    return tuple(zip(scores.labels.to_py(), scores.centred.to_py(), scores.centroid.to_py()))
+
+
 def _scores(res, rule: Rule) -> Scores:
-    sims = tuple(zip(res.simIds.to_py(), res.sims.to_py())) if rule.examples else ()
+    asked = rule.examples or {}
+    if asked.get("labels"):
+        return Scores(tuple(res.probs.to_py()), labels=label_scores(res.scores))
+    sims = tuple(zip(res.simIds.to_py(), res.sims.to_py())) if asked else ()
     return Scores(tuple(res.probs.to_py()), sims)
 
 

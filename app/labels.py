@@ -180,7 +180,10 @@ class LabelSet:
     async def decisions(self, embeddings: list) -> list:
         """Decisions for kept embeddings (JS Float32Arrays) under the set as it is now (results that follow their
         labels through renames, deletes and new examples)."""
-        return [self.teach.decide(sims) for sims in await self.nearest(embeddings, self.teach.config.k)]
+        if not embeddings:
+            return []
+        reply = await self._worker("teach_scores", {"embeddings": embeddings})
+        return [self.teach.decide(api.label_scores(scores)) for scores in reply.scores]
 
     async def nearest(self, embeddings: list, k: int) -> list[list[tuple[str, float]]]:
         """For each kept embedding (a JS Float32Array), its k nearest examples: [(example id, cosine)], best

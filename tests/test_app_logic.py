@@ -222,7 +222,7 @@ def test_results_have_the_documented_javascript_shape():
                                            {"id": "menu", "name": "Menu"}]
 
 
-def test_a_taught_rule_names_its_labels_and_decides_on_the_cosines():
+def test_a_taught_rule_names_its_labels_and_decides_on_the_label_scores():
     from app.logic.queue import PhotoInfo
     from app.logic.result import Result
     from app.logic.rules import Scores, TaughtRule
@@ -230,13 +230,14 @@ def test_a_taught_rule_names_its_labels_and_decides_on_the_cosines():
 
     taught = TeachSet(TeachConfig(known_a=10.0, known_b=-4.0))
     rule = TaughtRule(taught, "parts")
-    assert rule.examples == {"set": "parts", "k": 20} and rule.decide(Scores(probs=(0.9, 0.1))).reason == "no_examples"
+    assert rule.examples == {"set": "parts", "labels": True}
+    assert rule.decide(Scores(probs=(0.9, 0.1))).reason == "no_examples"
     taught.add_label("good part")
     taught.add_example("e1", "good part")
     frame = PhotoInfo("", 640, 480, "2026-01-01T00:00:00Z")  # a camera frame has no content hash
-    got = Result(rule.decide(Scores(sims=(("e1", 0.9),))), frame).public(rule, "m1")
+    got = Result(rule.decide(Scores(labels=(("good part", 0.0, 0.9),))), frame).public(rule, "m1")
     assert (got["category"], got["categoryName"], got["id"], got["reason"]) == ("good part", "good part", None, None)
-    far = Result(rule.decide(Scores(sims=(("e1", 0.1),))), frame).public(rule, "m1")
+    far = Result(rule.decide(Scores(labels=(("good part", 0.0, 0.1),))), frame).public(rule, "m1")
     assert (far["category"], far["categoryName"], far["reason"]) == ("review", "Needs review", "unknown")
 
 

@@ -1,5 +1,6 @@
-"""Teach mode's pure modules under CPython: labels and examples, the k-NN decision (checked against
-scikit-learn), the unknown rule, the export file and the dataset zip."""
+"""Teach mode's pure modules under CPython: labels and examples, the centred nearest-centroid decision (checked
+against a plain loop, and the worker's own code against numpy), the unknown rule, the export file and the
+dataset zip."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.neighbors import KNeighborsClassifier
 
 from app.logic import teach_io
 from app.logic.mapping import REVIEW
 from app.logic.teach import MAX_LABELS, TeachConfig, TeachError, TeachSet, check_label
 from model.dataset import data
+from model.evaluation.fewshot import label_scores, taught_rows
 from tests.conftest import CAFE, ROOT
 
 
@@ -38,34 +39,57 @@ def taught(x: np.ndarray, y: np.ndarray, cfg: TeachConfig) -> tuple[TeachSet, li
     return t, ids
 
 
-@pytest.mark.parametrize("k,per_label", [(1, 3), (5, 5), (20, 5), (20, 10)])
-def test_decisions_agree_with_scikit_learn_knn(k: int, per_label: int):
-    rng = np.random.default_rng(k + per_label)
-    x, y = clusters(rng, 6, per_label)
-    queries, _ = clusters(rng, 6, 20)
-    cfg = TeachConfig(k=k, known_a=10.0, known_b=-4.0)
-    t, ids = taught(x, y, cfg)
-    ours = [t.decide(zip(ids, row)).top[0][0] for row in (queries / np.linalg.norm(queries, axis=1, keepdims=True))
-            @ (x / np.linalg.norm(x, axis=1, keepdims=True)).T]
-    knn = KNeighborsClassifier(n_neighbors=min(k, len(y)), metric="cosine",
-                               weights=lambda d: np.exp(-d / cfg.tau), algorithm="brute")
-    knn.fit(x, np.array([f"label{v}" for v in y]))
-    assert ours == knn.predict(queries).tolist()
+def centred_centroid_labels(x: np.ndarray, y: np.ndarray, queries: np.ndarray) -> list[str]:
+    """The rule written out plainly, one label and one query at a time."""
+    unit = [v / np.linalg.norm(v) for v in x]
+    mean = sum(unit) / len(unit)
+    out = []
+    for q in queries:
+        qc = q / np.linalg.norm(q) - mean
+        best, name = -2.0, ""
+        for k in sorted(set(y.tolist())):
+            d = sum(u for u, lab in zip(unit, y) if lab == k) / int((y == k).sum()) - mean
+            cos = float(qc @ d / (np.linalg.norm(qc) * np.linalg.norm(d)))
+            if cos > best:
+                best, name = cos, f"label{k}"
+        out.append(name)
+    return out
+
+
+@pytest.mark.parametrize("per_label", [1, 5, 10])
+def test_decisions_are_the_centred_nearest_centroid(per_label: int):
+    rng = np.random.default_rng(per_label)
+    points, groups = clusters(rng, 6, per_label + 20)
+    first = np.concatenate([np.flatnonzero(groups == k)[:per_label] for k in range(6)])
+    rest = np.setdiff1d(np.arange(len(groups)), first)
+    x, y, queries, truth = points[first], groups[first], points[rest], groups[rest]
+    t, _ids = taught(x, y, TeachConfig(known_a=10.0, known_b=-4.0))
+    labels = [f"label{k}" for k in y]
+    ours = [t.decide(rows).top[0][0] for rows in taught_rows(*label_scores(x, labels, queries))]
+    assert ours == centred_centroid_labels(x, y, queries)
+    assert np.mean([o == f"label{k}" for o, k in zip(ours, truth)]) > 0.5  # the clusters overlap: not all right
 
 
 def test_unknown_photos_go_to_review_and_the_winner_leads_top():
-    t = TeachSet(TeachConfig(known_a=10.064, known_b=-4.1623))
+    t = TeachSet(TeachConfig(temperature=0.05, known_a=10.0, known_b=-5.0))
     t.add_label("mugs")
     t.add_label("plates")
+    t.add_label("cups")  # no examples: it gets no share
     for i in range(3):
         t.add_example(f"m{i}", "mugs")
         t.add_example(f"p{i}", "plates")
-    near = t.decide([("m0", 0.9), ("m1", 0.8), ("m2", 0.85), ("p0", 0.3), ("p1", 0.2), ("p2", 0.25)])
-    assert near.category == "mugs" and near.reason == ""
-    assert [lab for lab, _ in near.top] == ["mugs", "plates"] and near.prob > 0.99 > near.top[1][1]
-    far = t.decide([("m0", 0.2), ("m1", 0.1), ("m2", 0.15), ("p0", 0.1), ("p1", 0.05), ("p2", 0.0)])
+    near = t.predict([("mugs", 0.4, 0.9), ("plates", -0.4, 0.3), ("cups", 0.9, 0.99)])
+    assert near.label == "mugs" and near.confidences["cups"] == 0.0
+    assert near.confidences["plates"] == pytest.approx(near.confidences["mugs"] * math.exp(-0.8 / 0.05))
+    assert sum(near.confidences.values()) + near.unknown == pytest.approx(1.0)
+    assert near.unknown == pytest.approx(1 - 1 / (1 + math.exp(-(10.0 * 0.9 - 5.0))))
+    decided = t.decide([("mugs", 0.4, 0.9), ("plates", -0.4, 0.3)])
+    assert decided.category == "mugs" and [lab for lab, _ in decided.top][:2] == ["mugs", "plates"]
+    far = t.decide([("mugs", 0.1, 0.3), ("plates", -0.1, 0.2)])  # P(known) 0.12: unlike every label
     assert far.category == REVIEW and far.reason == "unknown" and far.top[0][0] == "mugs"
-    assert t.decide([("gone", 0.9)]).reason == "no_examples"  # ids it does not know are skipped
+    tie = t.predict([("plates", 0.2, 0.9), ("mugs", 0.2, 0.9)])
+    assert tie.label == "mugs"  # a tie goes to the name that sorts first
+    assert t.decide([("gone", 0.9, 0.9)]).reason == "no_examples"  # labels it does not have are skipped
 
 
 def test_labels_and_examples_are_edited_one_at_a_time():
@@ -136,6 +160,42 @@ def test_the_workers_example_bank_gives_numpys_nearest_examples_through_adds_and
     assert "32-d embedding" in got["refused"]
 
 
+def test_the_workers_label_scores_are_numpys_through_adds_removes_and_renames():
+    """worker/examples.js labelScores (the shipped code, in Node) against model/evaluation/fewshot.py label_scores:
+    the same centred and centroid cosines per label after removes and a rename; a single label scores 0 centred."""
+    rng = np.random.default_rng(5)
+    vecs, queries = rng.normal(size=(40, 16)), rng.normal(size=(6, 16))
+    labels = [f"l{i % 3}" for i in range(40)]
+    script = f"""
+        const {{ ExampleBank }} = await import({json.dumps((ROOT / "worker" / "examples.js").as_uri())});
+        const vecs = {json.dumps(vecs.tolist())}, labels = {json.dumps(labels)}, qs = {json.dumps(queries.tolist())};
+        const bank = new ExampleBank(16);
+        vecs.forEach((v, i) => bank.add(`e${{i}}`, v, labels[i]));
+        const scores = () => qs.map((q) => {{ const s = bank.labelScores(q);
+            return {{ labels: s.labels, centred: Array.from(s.centred), centroid: Array.from(s.centroid) }}; }});
+        const before = scores();
+        ['e0', 'e7', 'e39'].forEach((id) => bank.remove(id));
+        bank.relabel('l1', 'renamed');
+        const after = scores();
+        const one = new ExampleBank(16);
+        one.add('a', vecs[0], 'only');
+        one.add('b', vecs[1], 'only');
+        console.log(JSON.stringify({{ before, after, one: Array.from(one.labelScores(qs[0]).centred) }}));
+    """
+    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    kept = [i for i in range(40) if i not in (0, 7, 39)]
+    cases = [(got["before"], vecs, labels),
+             (got["after"], vecs[kept], ["renamed" if labels[i] == "l1" else labels[i] for i in kept])]
+    for answers, x, y in cases:
+        names, centred, centroid = label_scores(x, y, queries)
+        for answer, c, p in zip(answers, centred, centroid):
+            order = [answer["labels"].index(n) for n in names]
+            assert np.allclose(np.array(answer["centred"])[order], c, atol=1e-5)
+            assert np.allclose(np.array(answer["centroid"])[order], p, atol=1e-5)
+    assert got["one"] == [0.0]
+
+
 def test_a_large_set_is_searched_in_tfjs_and_gives_the_js_loops_answer():
     """worker/taught.js's TaughtSet.nearest in the real tfjs WASM runtime (Node): above 512 examples one matMul,
     the same ids and cosines as ExampleBank's loop, before and after a remove; the cached tensor is disposed."""
@@ -172,8 +232,8 @@ def test_a_large_set_is_searched_in_tfjs_and_gives_the_js_loops_answer():
 
 
 def test_config_comes_from_the_model_metadata():
-    cfg = TeachConfig.from_metadata({"teach": {"k": 7, "tau": 0.2, "known_a": 9.5, "known_b": -4.0}})
-    assert (cfg.k, cfg.tau, cfg.known_a, cfg.min_known) == (7, 0.2, 9.5, 0.5)
+    cfg = TeachConfig.from_metadata({"teach": {"temperature": 0.08, "known_a": 9.5, "known_b": -4.0}})
+    assert (cfg.temperature, cfg.known_a, cfg.min_known) == (0.08, 9.5, 0.5)
     assert abs(cfg.known(4.0 / 9.5) - 0.5) < 1e-9
     with pytest.raises(TeachError, match="no teach-mode calibration"):  # never an old fit used silently
         TeachConfig.from_metadata({})
@@ -261,12 +321,12 @@ def test_a_prediction_spreads_p_known_over_the_labels_and_sums_to_one():
     for i in range(3):
         t.add_example(f"g{i}", "good part")
         t.add_example(f"d{i}", "defective")
-    near = t.predict([("g0", 0.9), ("g1", 0.85), ("d0", 0.8), ("d1", 0.3), ("gone", 0.99)])  # unknown ids skipped
+    near = t.predict([("good part", 0.3, 0.9), ("defective", -0.3, 0.5), ("gone", 0.9, 0.99)])  # unknown skipped
     assert near.label == "good part" and set(near.confidences) == {"good part", "defective", "unused"}
     assert sum(near.confidences.values()) + near.unknown == pytest.approx(1.0)
     assert near.confidences["good part"] > near.confidences["defective"] > 0 and near.confidences["unused"] == 0
-    assert near.unknown == pytest.approx(1 - 1 / (1 + math.exp(-(10 * 0.9 - 4))))  # 1 - P(known) of the best
-    far = t.predict([("g0", 0.2), ("d0", 0.1)])
+    assert near.unknown == pytest.approx(1 - 1 / (1 + math.exp(-(10 * 0.9 - 4))))  # 1 - P(known) of the winner
+    far = t.predict([("good part", 0.1, 0.2), ("defective", -0.1, 0.1)])
     assert far.label is None and far.unknown > 0.5 and far.decision().reason == "unknown"
     assert far.public() == {"label": None, "confidences": far.confidences, "unknown": far.unknown}
     empty = TeachSet(TeachConfig(known_a=10.0, known_b=-4.0)).predict([])

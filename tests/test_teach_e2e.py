@@ -16,6 +16,7 @@ from app.logic.spec import PreprocessSpec
 from app.logic.teach import TeachConfig, TeachSet
 from model.dataset import data
 from model.evaluation.evaluate import outputs
+from model.evaluation.fewshot import label_scores, taught_rows
 from tests.conftest import DATA, ROOT
 from tools.browser import add_examples, add_label, fake_camera_args, launch, open_page, wait_ready, write_y4m
 
@@ -108,9 +109,8 @@ def test_the_page_gives_the_same_answers_as_build_py_fewshot(browser, server):
         teach.add_label(label)
     for p in ex_paths:
         teach.add_example(p.name, p.parent.name)
-    unit = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)  # noqa: E731
-    sims = unit(test_emb) @ unit(ex_emb).T
-    want = {p.name: teach.decide(zip([e.name for e in ex_paths], row.tolist())) for p, row in zip(photos, sims)}
+    rows = taught_rows(*label_scores(ex_emb, [p.parent.name for p in ex_paths], test_emb))
+    want = {p.name: teach.decide(r) for p, r in zip(photos, rows)}
     same_top = sum(page_cards[n]["top"] == d.top[0][0] for n, d in want.items())
     same_category = sum(page_cards[n]["category"] == d.category for n, d in want.items())
     assert same_top >= len(photos) - 1 and same_category >= len(photos) - 2, (same_top, same_category, len(photos))

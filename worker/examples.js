@@ -1,6 +1,7 @@
 // Teach mode's example vectors, held in the worker so that the cosine math stays off the main thread.
-// One small class: set, add, remove, nearest, clear. Rows live in one growing Float32Array; remove moves the
-// last row into the gap, so add and remove are O(1) and nothing is left behind to dispose.
+// One small class: set, add, remove, relabel, nearest, labelScores, clear. Rows (unit vectors) live in one
+// growing Float32Array with their labels; remove moves the last row into the gap, so add and remove are O(1)
+// and nothing is left behind to dispose.
 
 function norm(v) {
   let sum = 0;
@@ -12,8 +13,10 @@ export class ExampleBank {
   constructor(dim) {
     this.dim = dim;
     this.ids = [];
+    this.labels = []; // row -> its label
     this.rowOf = new Map();
     this.data = new Float32Array(dim * 64);
+    this.centroids = null; // {version, names, dirs, mu}: labelScores' per-label directions, made again on change
     this.version = 0; // changes with every add and remove: a copy of the rows (a tensor, say) is stale when it differs
   }
 
@@ -23,10 +26,10 @@ export class ExampleBank {
 
   set(items) {
     this.clear();
-    for (const { id, embedding } of items) this.add(id, embedding);
+    for (const { id, embedding, label } of items) this.add(id, embedding, label);
   }
 
-  add(id, embedding) {
+  add(id, embedding, label = '') {
     if (typeof id !== 'string' || !id) throw new TypeError('an example needs a string id');
     if (!embedding || embedding.length !== this.dim) {
       throw new TypeError(`an example needs a ${this.dim}-d embedding, got ${embedding?.length}`);
@@ -41,6 +44,7 @@ export class ExampleBank {
     const n = norm(embedding);
     for (let i = 0; i < this.dim; i++) this.data[row * this.dim + i] = embedding[i] / n;
     this.ids.push(id);
+    this.labels.push(label);
     this.rowOf.set(id, row);
     this.version += 1;
   }
@@ -52,16 +56,24 @@ export class ExampleBank {
     if (row !== last) {
       this.data.copyWithin(row * this.dim, last * this.dim, (last + 1) * this.dim);
       this.ids[row] = this.ids[last];
+      this.labels[row] = this.labels[last];
       this.rowOf.set(this.ids[row], row);
     }
     this.ids.pop();
+    this.labels.pop();
     this.rowOf.delete(id);
     this.version += 1;
     return true;
   }
 
+  relabel(from, to) {
+    this.labels = this.labels.map((label) => (label === from ? to : label));
+    this.version += 1;
+  }
+
   clear() {
     this.ids = [];
+    this.labels = [];
     this.rowOf.clear();
     this.data = new Float32Array(this.dim * 64);
     this.version += 1;
@@ -90,5 +102,69 @@ export class ExampleBank {
       rows[j] = r;
     }
     return { ids: Array.from(rows, (r) => this.ids[r]), sims };
+  }
+
+  /** {labels, centred, centroid}: per label, the cosine of the query to the label's centroid (the mean of its
+   * examples) with both centred on the mean of every example (what all labels share removed: "SimpleShot"), and
+   * the plain cosine to that centroid. app/logic/teach.py decides from these; model/evaluation/fewshot.py
+   * label_scores is the same math in numpy. O(labels x dim) per query; the centroids are made once per change. */
+  labelScores(query) {
+    const { names, dirs, means, mu } = this.#centroids();
+    const { dim } = this;
+    const n = norm(query);
+    const q = new Float32Array(dim);
+    let qq = 0;
+    for (let i = 0; i < dim; i++) {
+      q[i] = query[i] / n - mu[i];
+      qq += q[i] * q[i];
+    }
+    const qn = Math.sqrt(qq) || 1;
+    const centred = new Float32Array(names.length);
+    const centroid = new Float32Array(names.length);
+    for (let j = 0; j < names.length; j++) {
+      let dot = 0;
+      let raw = 0;
+      for (let i = 0, o = j * dim; i < dim; i++) {
+        dot += dirs[o + i] * q[i];
+        raw += means[o + i] * query[i];
+      }
+      centred[j] = dot / qn;
+      centroid[j] = raw / n;
+    }
+    return { labels: names, centred, centroid };
+  }
+
+  // Per label: `means`, its unit centroid, and `dirs`, unit(centroid - mean of all rows) (zeros where that is
+  // nothing: a single label).
+  #centroids() {
+    if (this.centroids?.version === this.version) return this.centroids;
+    const { dim, data } = this;
+    const names = [...new Set(this.labels)];
+    const index = new Map(names.map((name, j) => [name, j]));
+    const sums = new Float64Array(names.length * dim);
+    const counts = new Float64Array(names.length);
+    const mu = new Float32Array(dim);
+    for (let r = 0; r < this.size; r++) {
+      const j = index.get(this.labels[r]);
+      counts[j] += 1;
+      for (let i = 0; i < dim; i++) {
+        sums[j * dim + i] += data[r * dim + i];
+        mu[i] += data[r * dim + i] / this.size;
+      }
+    }
+    const dirs = new Float32Array(names.length * dim);
+    const means = new Float32Array(names.length * dim);
+    const unitInto = (out, o, value) => {
+      let len = 0;
+      for (let i = 0; i < dim; i++) len += value(i) ** 2;
+      len = Math.sqrt(len);
+      for (let i = 0; i < dim; i++) out[o + i] = len > 1e-6 ? value(i) / len : 0;
+    };
+    for (let j = 0, o = 0; j < names.length; j++, o += dim) {
+      unitInto(means, o, (i) => sums[o + i] / counts[j]);
+      unitInto(dirs, o, (i) => sums[o + i] / counts[j] - mu[i]);
+    }
+    this.centroids = { version: this.version, names, dirs, means, mu };
+    return this.centroids;
   }
 }

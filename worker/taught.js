@@ -40,7 +40,7 @@ export class TaughtSet {
     for (const ex of saved.examples.filter((e) => known.has(e.label))) {
       if (ex.model === this.modelId && ex.embedding?.length === this.bank.dim) {
         fresh.push(ex);
-        this.bank.add(ex.id, ex.embedding);
+        this.bank.add(ex.id, ex.embedding, ex.label);
       } else stale.push(ex);
     }
     const failed = [];
@@ -67,7 +67,7 @@ export class TaughtSet {
 
   async #keep(example) {
     await this.db.putExamples([example]);
-    this.bank.add(example.id, example.embedding);
+    this.bank.add(example.id, example.embedding, example.label);
   }
 
   async addLabel(name) {
@@ -77,6 +77,7 @@ export class TaughtSet {
 
   async renameLabel(name, to) {
     await this.db.renameLabel(name, to);
+    this.bank.relabel(name, to);
   }
 
   // The page says which examples were the label's (Python keeps id -> label for its decisions).
@@ -112,6 +113,11 @@ export class TaughtSet {
       return [values.dataSync(), indices.dataSync()];
     });
     return { ids: Array.from(rows, (r) => bank.ids[r]), sims };
+  }
+
+  /** {labels, centred, centroid} per label (ExampleBank.labelScores): what teach mode decides from. */
+  labelScores(query) {
+    return this.bank.labelScores(query);
   }
 
   close() {

@@ -4,10 +4,11 @@
 // {id, type: <reply>|'error'}; `load` and `teach_open` may send {id, type: 'progress'} messages first.
 //   load     {modelUrl}                       -> progress {loaded, total}* -> loaded {metadata, info}
 //   classify {file, thumb?, embedding?, teach?} -> result {probs, width, height, sha256, decodeMs, inferMs,
-//              thumb? (a 192 px JPEG Blob), embedding? (Float32Array), simIds?, sims?}
+//              thumb? (a 192 px JPEG Blob), embedding? (Float32Array), simIds?, sims?, scores?}
 //              file: File/Blob (read once: hashed, then decoded) or ImageBitmap; sha256 is null for a bitmap;
 //              teach: {set, k} adds the k examples of that open set nearest the photo (simIds[i] <-> sims[i],
-//              best first)
+//              best first); teach: {set, labels: true} adds scores {labels, centred, centroid} (per label: the
+//              centred-centroid cosine and the plain centroid cosine, worker/examples.js labelScores)
 //   resize   {file, maxSide, quality}         -> resized {blob, width, height}  (JPEG: upright, no metadata;
 //              maxSide and quality as app/logic/result.py's check_resize leaves them)
 //   Label sets: every teach_* request but teach_list names its `set`; several may be open at once.
@@ -18,6 +19,7 @@
 //   teach_remove {set, ids}                   -> teach {count}
 //   teach_dump {set}                          -> teach {labels, examples: [{id, label, photo, embedding}]}
 //   teach_nearest {set, embeddings: [Float32Array], k} -> teach {nearest: [{ids, sims}]}  (kept results, decided again)
+//   teach_scores {set, embeddings: [Float32Array]} -> teach {scores: [{labels, centred, centroid}]}  (the same, a label set)
 //   teach_close {set}                         -> teach {count}  (its memory freed; it stays stored)
 //   teach_drop {set}                          -> teach {count}  (closed and deleted from storage)
 //   teach_list {}                             -> teach {sets: [name]}  (the stored sets)
@@ -147,7 +149,8 @@ async function look(file, wantThumb) {
 async function classify({ file, thumb = true, embedding = false, teach = false }) {
   const seen = await look(file, thumb);
   const reply = { ...seen, probs: Array.from(seen.probs), embedding: embedding ? seen.embedding : undefined };
-  if (teach) ({ ids: reply.simIds, sims: reply.sims } = taughtSet(teach.set).nearest(seen.embedding, teach.k));
+  if (teach?.labels) reply.scores = taughtSet(teach.set).labelScores(seen.embedding);
+  else if (teach) ({ ids: reply.simIds, sims: reply.sims } = taughtSet(teach.set).nearest(seen.embedding, teach.k));
   return reply;
 }
 
@@ -252,6 +255,9 @@ const handlers = {
   teach_add: teachAdd,
   teach_remove: ({ set, ids }) => stored(taughtSet(set), () => taughtSet(set).remove(Array.from(ids ?? [], String))),
   teach_dump: ({ set }) => taughtSet(set).dump(),
+  teach_scores: ({ set, embeddings = [] }) => ({
+    scores: Array.from(embeddings, (e) => taughtSet(set).labelScores(e)),
+  }),
   teach_nearest: ({ set, embeddings = [], k }) => ({
     nearest: Array.from(embeddings, (e) => taughtSet(set).nearest(e, k)),
   }),

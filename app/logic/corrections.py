@@ -4,13 +4,13 @@ Python: the page (Pyodide) and `build.py evaluate --replay` (CPython) share it.
 
 The overlay sits on the model's own decision (app/logic/rules.py ModelRule). It looks at the corrections nearest
 the photo (cosine of the model's `embedding`, as teach mode does) and trusts one only when it is near enough:
-the teach-mode calibration of the model (app/logic/teach.py TeachConfig.known: P(same label) from the cosine,
-fit per model on classes the model never saw) must reach `review_known` (0.7) for a photo the model sent to
-review, and `filed_known` (0.95) to move a photo the model filed itself. Among the corrections that pass, the
-nearest ones vote as in teach mode; the winner's category is the decision (reason "corrected"), with how many
-corrections say so. A wrong correction thus spreads only to photos that look like it. Chosen by measurement
-(docs/numbers.md, `evaluate --replay`). A correction to *Needs review* is not learned: it says what a photo is
-not, not what it is.
+the teach-mode calibration of the model (app/logic/teach.py TeachConfig.example_known: P(same label) from the
+cosine to one example, fit per model on classes the model never saw) must reach `review_known` (0.7) for a photo
+the model sent to review, and `filed_known` (0.95) to move a photo the model filed itself. Among the corrections
+that pass, the nearest ones vote (k-NN, exp((cos - 1) / tau)); the winner's category is the decision (reason
+"corrected"), with how many corrections say so. A wrong correction thus spreads only to photos that look like
+it. Chosen by measurement (docs/numbers.md, `evaluate --replay`). A correction to *Needs review* is not
+learned: it says what a photo is not, not what it is.
 
 The model's own decision stays in the corrected Decision (`base`), so a card can be decided again when the
 corrections change (one undone, all reset, another tab's) without asking the model again.
@@ -70,7 +70,7 @@ class CorrectedRule:
         are now, from the photo's cosines to the nearest of them."""
         base = base_of(decision)
         bar = self.config.review_known if base.category == REVIEW else self.config.filed_known
-        known = self.corrections.config.known
+        known = self.corrections.config.example_known
         examples = self.corrections.examples
         categories = {c.id for c in self.model.cmap.categories}  # corrections made under another model may name others
         near = [(examples[i], float(cos)) for i, cos in sims

@@ -2,8 +2,9 @@
 categories (app/logic/mapping.py's review rule) or a taught label set (app/logic/teach.py's vote and 'unknown'
 rule). Later rules (a correction overlay, say) wrap one of these. Pure Python.
 
-A rule says which scores it needs from the worker (`examples`: the nearest examples of which label set, besides
-the model's probabilities), turns them into a Decision, and names its categories for the user.
+A rule says which scores it needs from the worker (`examples`: {set, k}, the nearest examples of a label set, or
+{set, labels: True}, its per-label scores; besides the model's probabilities), turns them into a Decision, and
+names its categories for the user.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ class Scores:
 
     probs: tuple[float, ...] = ()  # the model's calibrated probabilities, in its class order
     sims: tuple[tuple[str, float], ...] = ()  # (example id, cosine) of the nearest taught examples, when asked for
+    labels: tuple[tuple[str, float, float], ...] = ()  # (label, centred, centroid cosine), when asked for
 
 
 class Rule(Protocol):
     @property
     def examples(self) -> dict | None:
-        """{set, k}: the worker adds the k examples of that label set nearest the photo; None: not needed."""
+        """{set, k}: the worker adds the k examples of that label set nearest the photo; {set, labels: True}: its
+        per-label scores; None: not needed."""
 
     def decide(self, scores: Scores) -> Decision: ...
 
@@ -56,10 +59,10 @@ class TaughtRule:
 
     @property
     def examples(self) -> dict:
-        return {"set": self.set_name, "k": self.teach.config.k}
+        return {"set": self.set_name, "labels": True}
 
     def decide(self, scores: Scores) -> Decision:
-        return self.teach.decide(scores.sims)
+        return self.teach.decide(scores.labels)
 
     def name(self, category: str) -> str:
         return REVIEW_NAME if category == REVIEW else category

@@ -1,15 +1,17 @@
 """Label sets: their labels, examples and predictions. Pure Python: the page (Pyodide) and `build.py fewshot`
 (CPython) share it.
 
-A photo's label is a vote of its k most similar examples (cosine of the model's `embedding`), each weighing
-exp((cos - 1) / tau). Whether it is like *any* label is a calibrated distance, not a vote share: the best
-cosine to the winning label's examples maps to P(known) = sigmoid(a * cos + b), with a and b fit on few-shot
-tasks drawn from other classes (`model/training/teach_calibration.py`, stored in the model's metadata). A
-prediction spreads P(known) over the labels by their vote shares and gives the rest, 1 - P(known), to
-`unknown`: the confidences and `unknown` sum to 1. The label is the vote's winner, the largest confidence; None
-when P(known) is below `min_known` (0.5: `unknown` is the larger part), a photo unlike every label. The vectors
-live where the math runs (the worker, or numpy); this module sees (example id, cosine) pairs, of the k nearest
-examples or of all.
+A photo's label is the nearest label centroid after centring ("SimpleShot"): the examples' vectors and the
+photo's, made unit length, less the mean of every example; each label's centroid is the mean of its examples.
+Centring removes what all the labels share (5-shot clothing 0.697 vs 0.666 for a k-NN vote, docs/numbers.md).
+Whether it is like *any* label is a calibrated distance: the plain cosine to the winning label's centroid maps
+to P(known) = sigmoid(a * cos + b), with a and b fit on few-shot tasks drawn from other classes
+(`model/training/teach_calibration.py`, stored in the model's metadata with the softmax `temperature`). A
+prediction spreads P(known) over the labels by softmax(centred cosine / temperature) and gives the rest,
+1 - P(known), to `unknown`: the confidences and `unknown` sum to 1. The label is the winner, the largest
+confidence; None when P(known) is below `min_known` (0.5: `unknown` is the larger part), a photo unlike every
+label. The vectors live where the math runs (the worker's worker/examples.js labelScores, or numpy's
+model/evaluation/fewshot.py label_scores); this module sees, per label, (label, centred cosine, centroid cosine).
 """
 
 from __future__ import annotations
@@ -36,11 +38,12 @@ class TeachError(UserError, ValueError):
 
 @dataclass(frozen=True)
 class TeachConfig:
-    k: int = 20
-    tau: float = 0.1
-    known_a: float | None = None  # P(known) = sigmoid(known_a * best cosine + known_b): fit per model, in its
+    temperature: float = 0.05  # softmax(centred cosine / temperature) spreads P(known) over the labels
+    known_a: float | None = None  # P(known) = sigmoid(known_a * cosine + known_b): fit per model, in its
     known_b: float | None = None  # metadata (model/training/teach_calibration.py); None until then
     min_known: float = 0.5  # below this P(known) the photo is unlike every label: the label is None
+    example_a: float | None = None  # P(same label) = sigmoid(example_a * cosine to ONE example + example_b): the
+    example_b: float | None = None  # sorter's corrections (app/logic/corrections.py); fit beside known_a/b
 
     @classmethod
     def from_metadata(cls, meta: dict) -> TeachConfig:
@@ -49,16 +52,26 @@ class TeachConfig:
             raise TeachError("this model has no teach-mode calibration (metadata 'teach'): export it again with "
                              "python build.py train")
         try:
-            return cls(int(teach.get("k", d.k)), float(teach.get("tau", d.tau)), float(teach["known_a"]),
-                       float(teach["known_b"]), float(teach.get("min_known", d.min_known)))
+            a, b = float(teach["known_a"]), float(teach["known_b"])  # a model from before 224 px: both the same
+            return cls(float(teach.get("temperature", d.temperature)), a, b, float(teach.get("min_known", d.min_known)),
+                       float(teach.get("example_a", a)), float(teach.get("example_b", b)))
         except (TypeError, ValueError) as exc:
             raise TeachError(f"model metadata has an unusable teach entry: {exc}") from exc
 
     def known(self, cosine: float) -> float:
-        if self.known_a is None or self.known_b is None:
-            raise TeachError("teach mode has no calibration for this model yet")
-        z = self.known_a * cosine + self.known_b
-        return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+        """P(known) from the cosine to the winning label's centroid."""
+        return _sigmoid(self.known_a, self.known_b, cosine)
+
+    def example_known(self, cosine: float) -> float:
+        """P(same label) from the cosine to one example."""
+        return _sigmoid(self.example_a, self.example_b, cosine)
+
+
+def _sigmoid(a: float | None, b: float | None, x: float) -> float:
+    if a is None or b is None:
+        raise TeachError("teach mode has no calibration for this model yet")
+    z = a * x + b
+    return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
 
 
 def _cleaned(name: object, what: str, max_length: int) -> str:
@@ -165,27 +178,25 @@ class TeachSet:
         if label not in self.counts:
             raise TeachError(f"there is no label {label!r}")
 
-    def predict(self, sims: Iterable[tuple[str, float]]) -> Prediction:
-        """The prediction for a photo from its cosines to the examples (unknown ids are skipped; the k nearest
-        are enough)."""
+    def predict(self, scores: Iterable[tuple[str, float, float]]) -> Prediction:
+        """The prediction for a photo from its (label, centred cosine, centroid cosine) per label (labels this set
+        does not have, or that have no examples, are skipped)."""
         cfg = self.config
-        pairs = sorted(((self.examples[i], float(s)) for i, s in sims if i in self.examples), key=lambda p: -p[1])
+        rows = sorted((label, float(c), float(b)) for label, c, b in scores if self.counts.get(label))
         confidences = dict.fromkeys(self.labels, 0.0)
-        if not pairs:
+        if not rows:
             return Prediction(None, confidences, 1.0)
-        votes: dict[str, float] = {}
-        for label, cos in pairs[: cfg.k]:
-            votes[label] = votes.get(label, 0.0) + math.exp((cos - 1.0) / cfg.tau)
-        winner = max(sorted(votes), key=lambda lab: votes[lab])  # a tie goes to the name that sorts first
-        known = cfg.known(next(cos for label, cos in pairs if label == winner))  # pairs are sorted: its best
-        total = sum(votes.values())
-        confidences.update({label: known * v / total for label, v in votes.items()})
+        winner, top, plain = max(rows, key=lambda r: r[1])  # a tie goes to the name that sorts first
+        known = cfg.known(plain)
+        weights = {label: math.exp((c - top) / cfg.temperature) for label, c, _b in rows}
+        total = sum(weights.values())
+        confidences.update({label: known * w / total for label, w in weights.items()})
         return Prediction(winner if known >= cfg.min_known else None, confidences, 1.0 - known)
 
-    def decide(self, sims: Iterable[tuple[str, float]]) -> Decision:
+    def decide(self, scores: Iterable[tuple[str, float, float]]) -> Decision:
         """The prediction as a Decision: its label, or REVIEW with reason "unknown" (unlike every label) or
         "no_examples" (nothing taught yet); `top` holds every label by confidence, then "unknown"."""
-        return self.predict(sims).decision()
+        return self.predict(scores).decision()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@
 // 'worker_died'. Camera frames are not sent again (they were transferred): they are rejected with 'worker_died' too.
 const LIMITS_MS = { load: 180000, classify: 60000, resize: 60000, info: 10000, teach_open: 180000, teach_add: 60000,
   teach_label: 10000, teach_remove: 10000, teach_dump: 60000, teach_close: 10000, teach_drop: 10000, teach_list: 10000,
-  teach_nearest: 10000 };
+  teach_nearest: 10000, teach_scores: 10000 };
 const SILENCE_MS = 8000;
 const MAX_RESTARTS = 5; // in a row without a request succeeding in between: then the page is told to reload
 
@@ -47,7 +47,7 @@ export class SnaptagWorker {
   }
 
   // Label set requests (worker.js: teach_open, teach_label, teach_add, teach_remove, teach_dump, teach_nearest,
-  // teach_close, teach_drop, teach_list).
+  // teach_scores, teach_close, teach_drop, teach_list).
   teach(type, payload = {}, onProgress = null) {
     if (type === 'teach_open') this.openSets.add(payload.set);
     if (type === 'teach_close' || type === 'teach_drop') this.openSets.delete(payload.set);

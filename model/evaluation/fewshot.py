@@ -2,8 +2,9 @@
 photo classified two ways, mean accuracy over random draws of the examples:
 
 - `centroid`: the nearest class centroid by cosine (a plain measure of the embedding);
-- `teach`: app/logic/teach.py's decision, exactly what the page does (k-NN vote + the calibrated unknown rule); its
-  accuracy counts the winning label, and `unknown` is the share it sends to review.
+- `teach`: app/logic/teach.py's decision, exactly what the page does (centred nearest centroid + the calibrated
+  unknown rule), from `label_scores` (worker/examples.js labelScores in numpy); its accuracy counts the winning
+  label, and `unknown` is the share it sends to review.
 """
 
 from __future__ import annotations
@@ -18,6 +19,26 @@ SHOTS = (1, 5, 10)
 
 def unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def label_scores(examples: np.ndarray, labels: list[str], queries: np.ndarray) -> tuple[list[str], np.ndarray,
+                                                                                       np.ndarray]:
+    """(label names, centred (q, L), centroid (q, L)): per query and label, the cosine to the label's centroid
+    with both centred on the mean of every example, and the plain cosine to that centroid."""
+    names = list(dict.fromkeys(labels))
+    ex, q = unit(examples), unit(queries)
+    member = np.array([[lab == n for lab in labels] for n in names])  # (L, n)
+    mu = ex.mean(axis=0)
+    means = member @ ex / member.sum(axis=1, keepdims=True)
+    dirs = means - mu
+    lengths = np.linalg.norm(dirs, axis=1, keepdims=True)
+    dirs = np.where(lengths > 1e-6, dirs / np.maximum(lengths, 1e-12), 0.0)
+    return names, unit(q - mu) @ dirs.T, q @ unit(means).T
+
+
+def taught_rows(names: list[str], centred: np.ndarray, centroid: np.ndarray) -> list[list[tuple[str, float, float]]]:
+    """label_scores as TeachSet.decide's input, one list per query."""
+    return [list(zip(names, c.tolist(), p.tolist())) for c, p in zip(centred, centroid)]
 
 
 def _draws(train_labels: np.ndarray, shots: int, repeats: int, seed: int) -> list[np.ndarray]:
@@ -47,11 +68,10 @@ def teach_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
         teach = TeachSet(cfg)
         for c in np.unique(train_labels):
             teach.add_label(str(c))
-        ids = [str(i) for i in picks]
-        for ex_id, i in zip(ids, picks):
-            teach.add_example(ex_id, str(train_labels[i]))
-        sims = unit(test) @ unit(train[picks]).T
-        decisions = [teach.decide(zip(ids, row.tolist())) for row in sims]
+        labels = [str(train_labels[i]) for i in picks]
+        for i, label in zip(picks, labels):
+            teach.add_example(str(i), label)
+        decisions = [teach.decide(rows) for rows in taught_rows(*label_scores(train[picks], labels, test))]
         accs.append(np.mean([d.top[0][0] == n for d, n in zip(decisions, names)]))
         unknown.append(np.mean([d.category == REVIEW for d in decisions]))
     return float(np.mean(accs)), float(np.mean(unknown))

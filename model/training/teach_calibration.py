@@ -2,74 +2,88 @@
 
 Few-shot tasks are drawn from the pool's classes (never the classes a user will teach): 2-7 labels with 1, 3,
 5 or 10 examples each, queries from those labels and from 3 classes outside the task. For each query the
-winning label's best cosine is recorded with whether the query belongs to the task at all; a logistic fit of
-that is P(known) = sigmoid(a * cosine + b).
+winning label's centroid cosine is recorded with whether the query belongs to the task at all; a logistic fit of
+that is P(known) = sigmoid(a * cosine + b). The same fit on the winning label's best cosine to one example
+gives the sorter's corrections their P(same label) (example_a, example_b). The softmax temperature that
+spreads P(known) over the labels is fit on the queries of the task's own labels (the likelihood of their true
+label).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import minimize, minimize_scalar
 
-from app.logic.teach import TeachConfig, TeachSet
-from model.evaluation.fewshot import unit
+from app.logic.teach import TeachConfig
+from model.evaluation.fewshot import label_scores, unit
 
 TASKS = 200
 QUERIES = 10
 
 
-def winner_cosines(examples: np.ndarray, labels: list[str], queries: np.ndarray, cfg: TeachConfig) -> np.ndarray:
-    """For each query, the best cosine to the examples of the label the vote picks (the page's own rule)."""
-    teach = TeachSet(cfg)
-    for name in dict.fromkeys(labels):
-        teach.add_label(name)
-    ids = [str(i) for i in range(len(labels))]
-    for ex_id, label in zip(ids, labels):
-        teach.add_example(ex_id, label)
-    sims = unit(queries) @ unit(examples).T
-    out = []
-    for row in sims:
-        decision = teach.decide(zip(ids, row.tolist()))
-        winner = decision.top[0][0]
-        out.append(max(s for s, lab in zip(row, labels) if lab == winner))
-    return np.asarray(out)
+def task_scores(examples: np.ndarray, labels: list[str], queries: np.ndarray,
+                truth: list[str | None]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """(per query the winning label's centroid cosine (the page's own rule) and its best cosine to one of its
+    examples, and for each query of a task label its centred cosines shifted so that its true label's is 0: what
+    the temperature is fit on)."""
+    names, centred, centroid = label_scores(examples, labels, queries)
+    cos = unit(queries) @ unit(examples).T
+    order = np.argsort(names, kind="stable")  # as app/logic/teach.py: a tie goes to the name that sorts first
+    winners = order[centred[:, order].argmax(axis=1)]
+    shifted = [row - row[names.index(t)] for row, t in zip(centred, truth) if t is not None]
+    best = np.array([cos[i, [lab == names[w] for lab in labels]].max() for i, w in enumerate(winners)])
+    return centroid[np.arange(len(centroid)), winners], best, shifted
 
 
-FALLBACK = (10.064, -4.1623)  # known_a, known_b of Lite0 @144 fit on pretrain/ (model/cafe, 2026-11): a pool too
-# small to fit on gets this, said so in the metadata's `calibration`
+FALLBACK = (9.4179, -4.6485)  # known_a, known_b of Lite0 @224 fit on pretrain/ (model/cafe, 2026-12): a pool
+EXAMPLE_FALLBACK = (10.8957, -5.0683)  # too small to fit on gets these, said so in the metadata's `calibration`
 
 
 def calibrate(features: dict[str, np.ndarray], cfg: TeachConfig | None = None, seed: int = 0) -> dict:
     """features: class name -> (n, D) embeddings. Returns the metadata entry `teach`."""
-    cfg = cfg or TeachConfig(known_a=0.0, known_b=0.0)  # the vote picks the winner; P(known) is what is fit here
+    cfg = cfg or TeachConfig()
     rng = np.random.default_rng(seed)
     names = sorted(c for c, x in features.items() if len(x) >= 2)
     if len(names) < 5:
         a, b = FALLBACK
-        return {"k": cfg.k, "tau": cfg.tau, "known_a": a, "known_b": b, "min_known": cfg.min_known,
-                "calibration": "fallback: Lite0 @144's fit on pretrain/ (this pool has fewer than 5 classes)"}
-    cos, known = [], []
+        ea, eb = EXAMPLE_FALLBACK
+        return {"temperature": cfg.temperature, "known_a": a, "known_b": b, "min_known": cfg.min_known,
+                "example_a": ea, "example_b": eb,
+                "calibration": "fallback: Lite0 @224's fit on pretrain/ (this pool has fewer than 5 classes)"}
+    cos, one, known, shifted = [], [], [], []
     for _ in range(TASKS):
         ways = int(rng.integers(2, min(7, len(names) - 3) + 1))
         shots = int(rng.choice([1, 3, 5, 10]))
         task = rng.choice(len(names), ways + 3, replace=False)
-        ex, ex_labels, queries, member = [], [], [], []
+        ex, ex_labels, queries, truth = [], [], [], []
         for j, ci in enumerate(task):
             x = features[names[ci]][rng.permutation(len(features[names[ci]]))]
             take = min(shots, len(x) - 1) if j < ways else 0
             ex.append(x[:take])
             ex_labels += [names[ci]] * take
             queries.append(x[take : take + QUERIES])
-            member += [j < ways] * len(x[take : take + QUERIES])
-        cos += winner_cosines(np.concatenate(ex), ex_labels, np.concatenate(queries), cfg).tolist()
-        known += member
-    c, y = np.asarray(cos), np.asarray(known, dtype=float)
+            truth += [names[ci] if j < ways else None] * len(x[take : take + QUERIES])
+        plain, best, task_shifted = task_scores(np.concatenate(ex), ex_labels, np.concatenate(queries), truth)
+        cos += plain.tolist()
+        one += best.tolist()
+        known += [t is not None for t in truth]
+        shifted += task_shifted
+    y = np.asarray(known, dtype=float)
 
-    def nll(w: np.ndarray) -> float:
-        z = w[0] * c + w[1]
-        return float(np.mean(np.logaddexp(0.0, z) - y * z))
+    def fit(c: np.ndarray) -> tuple[float, float]:
+        def nll(w: np.ndarray) -> float:
+            z = w[0] * c + w[1]
+            return float(np.mean(np.logaddexp(0.0, z) - y * z))
 
-    a, b = minimize(nll, np.array([10.0, -5.0]), method="Nelder-Mead").x
-    return {"k": cfg.k, "tau": cfg.tau, "known_a": round(float(a), 4), "known_b": round(float(b), 4),
-            "min_known": cfg.min_known,
-            "calibration": f"{TASKS} few-shot tasks from {len(names)} pool classes, {len(c)} queries"}
+        a, b = minimize(nll, np.array([10.0, -5.0]), method="Nelder-Mead").x
+        return round(float(a), 4), round(float(b), 4)
+
+    def label_nll(log_t: float) -> float:  # -log softmax(true label) = logsumexp(shifted / t)
+        t = float(np.exp(log_t))
+        return float(np.mean([np.logaddexp.reduce(row / t) for row in shifted]))
+
+    (a, b), (ea, eb) = fit(np.asarray(cos)), fit(np.asarray(one))
+    temperature = float(np.exp(minimize_scalar(label_nll, bounds=(np.log(0.005), np.log(1.0)), method="bounded").x))
+    return {"temperature": round(temperature, 4), "known_a": a, "known_b": b, "min_known": cfg.min_known,
+            "example_a": ea, "example_b": eb,
+            "calibration": f"{TASKS} few-shot tasks from {len(names)} pool classes, {len(y)} queries"}
