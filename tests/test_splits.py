@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+
 from model.dataset import data, scope
-from model.dataset.splits import with_extra, with_other
+from model.dataset.splits import warnings, with_extra, with_other
 from tests.conftest import CAFE, DATA
 
 PRETRAIN = DATA / "pretrain"
@@ -56,3 +58,19 @@ def test_a_dataset_with_other_class_names_gets_no_extra_examples(tmp_path):
         (folder / "a.jpg").write_bytes(data.image_files(CAFE / "test" / "menu")[0].read_bytes())
     base = data.dataset(tmp_path)
     assert len(with_extra(base, PRETRAIN)["train"]) == 1
+
+
+def test_train_warns_of_a_test_split_too_small_to_measure_and_of_an_other_pool_that_outweighs_a_class():
+    """The café data gets no warning; a taught set's 3 test photos and an `other` pool 300 times a class do."""
+    cafe = with_other(data.dataset(CAFE), DATA / "pretrain", 24, 0)
+    assert warnings(cafe) == []
+    def split(counts: dict[str, int]) -> data.Split:
+        labels = np.concatenate([np.full(n, k, np.int32) for k, n in enumerate(counts.values())])
+        return data.Split([CAFE / f"x{i}.jpg" for i in range(len(labels))], labels, list(counts))
+
+    small = {"train": split({"good": 3, "bad": 400, "other": 900}), "val": split({"good": 1, "bad": 1, "other": 1}),
+             "test": split({"good": 3, "bad": 12, "other": 0})}
+    said = warnings(small)
+    assert len(said) == 2, said
+    assert said[0].startswith("test/ has 3 photos of good") and "at least 10" in said[0]
+    assert "300 for each of good's 3" in said[1] and "--no-other" in said[1]

@@ -44,3 +44,28 @@ def with_extra(splits: dict[str, Split], pretrain: Path) -> dict[str, Split]:
             paths += files
             labels.append(np.full(len(files), k, np.int32))
     return {**splits, "train": Split(paths, np.concatenate(labels), train_split.classes)}
+
+
+MIN_TEST = 10  # fewer test photos of a class than this measure little
+MAX_OTHER_RATIO = 100  # `other` photos per photo of a class above which the model seldom picks that class
+
+
+def warnings(splits: dict[str, Split]) -> list[str]:
+    """What `train` should tell the user before training: classes whose test numbers will mean little, and
+    classes the `other` pool outweighs; each with what to do."""
+    out = []
+    test = splits["test"]
+    for name, n in zip(test.classes, test.counts()):
+        if name != scope.OTHER and n < MIN_TEST:
+            out.append(f"test/ has {n} photo{'s' if n != 1 else ''} of {name}: its test numbers will measure "
+                       f"little (one photo moves its accuracy by {1 / max(n, 1):.0%}). Put at least {MIN_TEST} "
+                       "photos of each class in test/ (a folder without train/ val/ test/ needs about "
+                       f"{MIN_TEST * 10} per class).")
+    train = splits["train"]
+    counts = dict(zip(train.classes, train.counts()))
+    other = counts.get(scope.OTHER, 0)
+    for name, n in counts.items():
+        if name != scope.OTHER and other >= MAX_OTHER_RATIO * max(n, 1):
+            out.append(f"`other` has {other} training photos, {other // max(n, 1)} for each of {name}'s {n}: the "
+                       f"model will seldom choose {name}. Add photos of {name}, or train with --no-other.")
+    return out

@@ -12,7 +12,7 @@ import numpy as np
 from model.backbone.efficientnet_lite import imagenet_backbone, weights_path
 from model.backbone.tfenv import keras, tf
 from model.dataset import data, scope
-from model.dataset.splits import with_extra, with_other
+from model.dataset.splits import warnings, with_extra, with_other
 from model.training import features, head
 from model.training.calibrate import fit_temperature
 from model.training.config import TrainConfig, new_model_dir
@@ -80,6 +80,8 @@ def train(cfg: TrainConfig) -> dict:
     splits = assemble(cfg)
     classes = splits["train"].classes
     print("classes:", ", ".join(f"{c} ({n})" for c, n in zip(classes, splits["train"].counts())), flush=True)
+    for line in warnings(splits):
+        print(f"warning: {line}", flush=True)
     backbone, feats = backbone_features(cfg, splits)
     x, y = feats["train"], splits["train"].labels
     if cfg.flip:
