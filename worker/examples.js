@@ -16,7 +16,7 @@ export class ExampleBank {
     this.labels = []; // row -> its label
     this.rowOf = new Map();
     this.data = new Float32Array(dim * 64);
-    this.centroids = null; // {version, names, dirs, mu}: labelScores' per-label directions, made again on change
+    this.centroids = null; // {version, names, dirs, means, mu}: labelScores' per-label vectors, made again on change
     this.version = 0; // changes with every add and remove: a copy of the rows (a tensor, say) is stale when it differs
   }
 

@@ -50,12 +50,10 @@ def _draws(train_labels: np.ndarray, shots: int, repeats: int, seed: int) -> lis
 
 def nearest_centroid_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
                               test_labels: np.ndarray, shots: int, repeats: int = 20, seed: int = 0) -> float:
-    classes = np.unique(train_labels)
-    test = unit(test)
     accs = []
     for picks in _draws(train_labels, shots, repeats, seed):
-        centroids = unit(np.stack([unit(train[picks][train_labels[picks] == c]).mean(axis=0) for c in classes]))
-        accs.append(float((classes[(test @ centroids.T).argmax(axis=1)] == test_labels).mean()))
+        names, _centred, centroid = label_scores(train[picks], train_labels[picks].tolist(), test)
+        accs.append(float((np.asarray(names)[centroid.argmax(axis=1)] == test_labels).mean()))
     return float(np.mean(accs))
 
 

@@ -27,11 +27,11 @@ def task_scores(examples: np.ndarray, labels: list[str], queries: np.ndarray,
     examples, and for each query of a task label its centred cosines shifted so that its true label's is 0: what
     the temperature is fit on)."""
     names, centred, centroid = label_scores(examples, labels, queries)
-    cos = unit(queries) @ unit(examples).T
     order = np.argsort(names, kind="stable")  # as app/logic/teach.py: a tie goes to the name that sorts first
     winners = order[centred[:, order].argmax(axis=1)]
     shifted = [row - row[names.index(t)] for row, t in zip(centred, truth) if t is not None]
-    best = np.array([cos[i, [lab == names[w] for lab in labels]].max() for i, w in enumerate(winners)])
+    of_winner = np.asarray(labels)[None, :] == np.asarray(names)[winners][:, None]  # (queries, examples)
+    best = np.where(of_winner, unit(queries) @ unit(examples).T, -np.inf).max(axis=1)
     return centroid[np.arange(len(centroid)), winners], best, shifted
 
 
