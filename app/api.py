@@ -122,11 +122,11 @@ def label_scores(scores) -> tuple[tuple[str, float, float], ...]:
 
 
 def _scores(res, rule: Rule) -> Scores:
+    """`scores`: the label set's asked for, or a taught model's own (the worker adds them to every reply)."""
     asked = rule.examples or {}
-    if asked.get("labels"):
-        return Scores(tuple(res.probs.to_py()), labels=label_scores(res.scores))
-    sims = tuple(zip(res.simIds.to_py(), res.sims.to_py())) if asked else ()
-    return Scores(tuple(res.probs.to_py()), sims)
+    labels = label_scores(res.scores) if getattr(res, "scores", None) else ()
+    sims = tuple(zip(res.simIds.to_py(), res.sims.to_py())) if asked and not asked.get("labels") else ()
+    return Scores(tuple(res.probs.to_py()), sims, labels)
 
 
 async def classify(source, rule: Rule | None = None, thumb: bool = False, embedding: bool = False) -> Result:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from js import Blob, Float32Array, Uint8Array
 from pyodide.ffi import to_js
 
-from app import api
+from app import api, model_export
 from app.logic import teach_io
 from app.logic.result import ApiError
 from app.logic.rules import TaughtRule
@@ -203,8 +203,12 @@ class LabelSet:
         model = await api.ready()
         examples = [teach_io.Example(str(ex.id), str(ex.label), await read_bytes(ex.photo),
                                      tuple(ex.embedding.to_py())) for ex in await self.dump()]
-        text = teach_io.dump(model.model_id, self.labels, examples)
+        text = teach_io.dump(model.embedding_id, self.labels, examples)
         return Blob.new([text], js_object({"type": "application/json"}))
+
+    async def export_model(self):
+        """This set as a model that `python build.py build --model` ships (a JS Blob: a zip; app/model_export.py)."""
+        return await model_export.export_model(self)
 
     async def take(self, parsed: teach_io.TeachFile, say=None) -> tuple[int, list[str]]:
         """Add a checked labels file's new labels and examples; (examples added, what was left out)."""
@@ -266,7 +270,7 @@ async def parse(file) -> teach_io.TeachFile:
     model = await api.ready()
     try:
         teach_io.check_size(int(file.size))
-        return teach_io.load(str(await file.text()), model.model_id, int(model.metadata["outputs"]["embedding"]))
+        return teach_io.load(str(await file.text()), model.embedding_id, int(model.metadata["outputs"]["embedding"]))
     except TeachError as err:
         raise ApiError("refused", str(err)) from err
 
@@ -334,7 +338,7 @@ SETS = {"open": _js_open, "import": _js_import, "list": _js_list, "remove": remo
 VERBS = {"addExample": LabelSet.add_example, "deleteExample": LabelSet.delete_example,
          "renameClass": LabelSet.rename_class, "clearClass": LabelSet.clear_class,
          "deleteClass": LabelSet.delete_class, "getClassExampleCount": _js_counts, "predictClass": _js_predict,
-         "export": LabelSet.export}
+         "export": LabelSet.export, "exportModel": LabelSet.export_model}
 
 
 async def js_verb(verb: str, name=None, *args):

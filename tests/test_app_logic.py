@@ -379,3 +379,30 @@ def test_download_sorted_splits_the_photos_into_zips_of_at_most_the_limit_in_ord
                                     "snaptag-sorted-3-of-3.zip"]
     plan = archive.Plan(entries, {})
     assert archive.summary(plan, 4) == "Downloaded 6 photos in 1 folder, as 4 zips (extract them into one folder)."
+
+
+def test_a_taught_models_metadata_and_its_decision():
+    from app.logic import taught_model
+    from app.logic.result import ModelInfo
+    from app.logic.rules import Scores
+    from app.logic.teach import TeachError
+
+    shipped = json.loads((ROOT / "model" / "cafe" / "metadata.json").read_text())
+    meta = taught_model.metadata(shipped, "parts", [("good part", 3), ("empty", 0), ("defect", 2)], "T")
+    assert [c["id"] for c in meta["classes"]] == ["good part", "defect"]  # a label without examples is left out
+    assert meta["model_id"] != shipped["model_id"] == meta["embedding_id"] and "metrics" not in meta
+    assert taught_model.expected_bytes(meta) == 5 * shipped["outputs"]["embedding"] * 4
+    info = ModelInfo.from_metadata(meta)
+    assert (info.title, info.embedding_id, info.cmap.threshold) == ("Model: parts", shipped["model_id"], 0.5)
+    decided = info.rule.decide(Scores(labels=(("good part", 0.4, 0.8), ("defect", 0.1, 0.7))))
+    assert decided.category == "good part" and decided.prob > 0.8
+    unlike = info.rule.decide(Scores(labels=(("good part", 0.4, 0.0), ("defect", 0.1, 0.0))))
+    assert (unlike.category, unlike.reason) == (REVIEW, "unknown")
+    plain = ModelInfo.from_metadata(shipped)  # a trained head: its probabilities decide, as before
+    assert plain.taught is None and plain.title == "Café categories" and plain.embedding_id == shipped["model_id"]
+    with pytest.raises(TeachError, match="Teach at least one label"):
+        taught_model.metadata(shipped, "parts", [("empty", 0)], "T")
+    with pytest.raises(TeachError):
+        taught_model.metadata(shipped, "parts", [("a/b", 1)], "T")  # a label that can't be a folder name
+    with pytest.raises(MappingError, match="classes must be its labels"):
+        ModelInfo.from_metadata({**meta, "classes": meta["classes"][:1]})

@@ -137,6 +137,14 @@ def test_export_import_round_trip_and_dataset_zip(browser, server, tmp_path):
         zf.extractall(tmp_path / "zip")
     tree = data.dataset(tmp_path / "zip" / "snaptag-dataset")
     assert tree["train"].classes == ["hat", "shoes"] and sum(len(t) for t in tree.values()) == 6
+
+    with s.page.expect_download() as dl:  # a model that sorts into these labels (tests/test_taught_model_e2e.py)
+        s.page.click("#teach-export-model")
+    with zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes())) as zf:
+        meta = json.loads(zf.read("metadata.json"))
+    assert dl.value.suggested_filename == "snaptag-model.zip"
+    assert [c["id"] for c in meta["classes"]] == ["shoes", "hat"] and meta["taught"]["set"] == "My labels"
+    s.page.wait_for_function("document.getElementById('teach-message').textContent.includes('build --model')")
     s.context.close()
 
     fresh = open_page(browser, server.url)  # a new context: an empty IndexedDB, as on another machine

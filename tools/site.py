@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.logic.errors import UserError
+from tools.model_files import BuildError, model_files
 from tools.precompress import precompress
 from tools.stdlib import trimmed
 
@@ -47,11 +47,6 @@ LAZY = ("examples/", "vendor/uppy/", "vendor/dropzone/", "vendor/filepond/", "wo
         "vendor/tfjs/tfjs-backend-wasm.wasm", "pyscript/codemirror", "pyscript/xterm", "pyscript/mpy")
 CACHE = ".snaptag"  # in node_modules/: what the build makes from the packages (the Uppy bundle, compressed copies)
 PYTHON_ZIP = "app.zip"  # every module of app/, unpacked into Pyodide's working directory (pyscript.toml)
-MODEL_FILES = ("model.json", "metadata.json")
-
-
-class BuildError(UserError, RuntimeError):
-    pass
 
 
 @dataclass
@@ -98,19 +93,14 @@ def uppy_bundle(root: Path, modules: Path) -> dict[str, Path]:
 
 
 def plan(root: Path, model: Path | None = None) -> dict[str, Path]:
-    """dist-relative path -> source file. `model`: an exported model folder other than model/cafe."""
+    """dist-relative path -> source file. `model`: an exported model (folder or zip) other than model/cafe."""
     modules = ensure_node_modules(root)
     files: dict[str, Path] = {name: root / name for name in SITE_FILES}
     files |= {f"worker/{p.name}": p for p in sorted((root / "worker").glob("*.js"))}  # the image worker's
     files |= {f"app/page/{p.name}": p for p in sorted((root / "app" / "page").glob("*.js"))}  # the page's
     files |= {p.relative_to(root).as_posix(): p for p in sorted((root / "examples").rglob("*"))
               if p.is_file() and "__pycache__" not in p.parts}
-    model = model or root / "model" / "cafe"
-    missing = [n for n in MODEL_FILES if not (model / n).exists()]
-    if missing or not list(model.glob("*.bin")):
-        raise BuildError(f"no exported model in {model}: run `python build.py train --data DIR` first")
-    files |= {f"model/{n}": model / n for n in MODEL_FILES}
-    files |= {f"model/{p.name}": p for p in sorted(model.glob("*.bin"))}
+    files |= model_files(root, model)
     files |= {f"pyodide/{n}": modules / "pyodide" / n for n in PYODIDE_FILES}
     pyscript = modules / "@pyscript" / "core" / "dist"
     files |= {f"pyscript/{p.name}": p for p in sorted(pyscript.iterdir()) if p.suffix in (".js", ".css")

@@ -8,7 +8,8 @@
 //              file: File/Blob (read once: hashed, then decoded) or ImageBitmap; sha256 is null for a bitmap;
 //              teach: {set, k} adds the k examples of that open set nearest the photo (simIds[i] <-> sims[i],
 //              best first); teach: {set, labels: true} adds scores {labels, centred, centroid} (per label: the
-//              centred-centroid cosine and the plain centroid cosine, worker/examples.js labelScores)
+//              centred-centroid cosine and the plain centroid cosine, worker/examples.js labelScores); a taught
+//              model (metadata `taught`, worker/taught_model.js) adds its own labels' scores when not asked that
 //   resize   {file, maxSide, quality}         -> resized {blob, width, height}  (JPEG: upright, no metadata;
 //              maxSide and quality as app/logic/result.py's check_resize leaves them)
 //   Label sets: every teach_* request but teach_list names its `set`; several may be open at once.
@@ -34,12 +35,13 @@ import '../vendor/tfjs/tf-converter.min.js';
 import { outputNodes, predictNamed } from './model_io.js';
 import { decode, jpeg, pixels, readOnce, RequestError } from './image.js';
 import { TaughtSet } from './taught.js';
+import { taughtBank } from './taught_model.js';
 import { MemoryDb, TeachDb } from './teach_db.js';
 
 const tf = self.tf;
 const THUMB = 192;
 const RESIZE_MODES = ['squash', 'crop'];
-let model = null; // {graph, nodes, metadata, input: {size, resize}}
+let model = null; // {graph, nodes, metadata, input: {size, resize}, taught (a taught model's ExampleBank, or null)}
 const sets = new Map(); // label set name -> TaughtSet, while open
 
 async function fetchCounting(url, onBytes) {
@@ -102,9 +104,10 @@ async function load({ modelUrl }, progress) {
     fetchFunc: (url) => fetchCounting(url, (n) => progress({ loaded: (loaded += n), total })),
   });
   const nodes = outputNodes(graph);
+  const taught = await taughtBank(metadata, base);
   tf.tidy(() => predictNamed(graph, nodes, tf.zeros([1, input.size, input.size, 3])).probs.dataSync()); // warm-up
   model?.graph.dispose();
-  model = { graph, nodes, metadata, input };
+  model = { graph, nodes, metadata, input, taught };
   return { metadata, info: await backendInfo() };
 }
 
@@ -150,7 +153,8 @@ async function classify({ file, thumb = true, embedding = false, teach = false }
   const seen = await look(file, thumb);
   const reply = { ...seen, probs: Array.from(seen.probs), embedding: embedding ? seen.embedding : undefined };
   if (teach?.labels) reply.scores = taughtSet(teach.set).labelScores(seen.embedding);
-  else if (teach) ({ ids: reply.simIds, sims: reply.sims } = taughtSet(teach.set).nearest(seen.embedding, teach.k));
+  else if (model.taught) reply.scores = model.taught.labelScores(seen.embedding); // a taught model's own decision
+  if (teach && !teach.labels) ({ ids: reply.simIds, sims: reply.sims } = taughtSet(teach.set).nearest(seen.embedding, teach.k));
   return reply;
 }
 
@@ -191,7 +195,7 @@ async function teachOpen({ set: name }, progress) {
   if (typeof name !== 'string' || !name) throw new RequestError('bad_request', 'teach_open needs the set\'s name');
   const { metadata } = loadedModel();
   close(name);
-  const set = new TaughtSet(metadata.outputs.embedding, String(metadata.model_id || ''));
+  const set = new TaughtSet(metadata.outputs.embedding, String(metadata.embedding_id || metadata.model_id || ''));
   const opened = await set.open(name, (photo) => look(photo, false), progress);
   sets.set(name, set);
   return { ...opened, count: set.bank.size };

@@ -13,6 +13,8 @@ from app.logic.mapping import REVIEW, ClassMap, Decision
 from app.logic.queue import PhotoInfo
 from app.logic.rules import ModelRule, Rule
 from app.logic.spec import PreprocessSpec
+from app.logic.taught_model import embedding_id, teach_set
+from app.logic.teach import TeachSet
 
 CANT_RETRY = frozenset({"refused", "decode"})  # errors the same bytes always give again: no Retry offered
 MAX_SIDE_LIMIT = 8192  # resize: the longest side asked for may be at most this
@@ -39,15 +41,26 @@ class ModelInfo:
     cmap: ClassMap
     model_id: str
     metadata: dict = field(repr=False)
+    taught: TeachSet | None = field(default=None, repr=False)  # a taught model's decision (app/logic/taught_model.py)
 
     @property
     def rule(self) -> ModelRule:
-        return ModelRule(self.cmap)
+        return ModelRule(self.cmap, self.taught)
+
+    @property
+    def embedding_id(self) -> str:
+        """What made the embedding: label sets' vectors are kept per embedding."""
+        return embedding_id(self.metadata)
+
+    @property
+    def title(self) -> str:
+        """What the model's categories are called (Sort with)."""
+        return str(self.metadata.get("title") or "Café categories")
 
     @classmethod
     def from_metadata(cls, meta: dict) -> ModelInfo:
         return cls(PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta), str(meta.get("model_id") or ""),
-                   meta)
+                   meta, teach_set(meta))
 
     def public(self) -> dict:
         return {"categories": [{"id": c.id, "name": c.name} for c in self.cmap.categories],

@@ -9,7 +9,7 @@ names its categories for the user.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from app.logic.mapping import REVIEW, REVIEW_NAME, ClassMap, Decision
@@ -38,13 +38,15 @@ class Rule(Protocol):
 
 @dataclass(frozen=True)
 class ModelRule:
-    """The shipped model's categories; 'review' for out-of-scope or unsure photos."""
+    """The shipped model's categories; 'review' for out-of-scope or unsure photos. A taught model
+    (app/logic/taught_model.py) decides by its labels' scores, which the worker adds to every reply."""
 
     cmap: ClassMap
+    taught: TeachSet | None = field(default=None, compare=False)
     examples = None
 
     def decide(self, scores: Scores) -> Decision:
-        return self.cmap.decide(scores.probs)
+        return self.taught.decide(scores.labels) if self.taught else self.cmap.decide(scores.probs)
 
     def name(self, category: str) -> str:
         return self.cmap.name(category)

@@ -115,6 +115,8 @@ class LabelSet {
   predictClass(source) { return this.#call('predictClass', source); }
 
   export() { return this.#call('export'); }
+
+  exportModel() { return this.#call('exportModel'); }
 }
 
 function create() {
@@ -157,6 +159,10 @@ function create() {
   snaptag.classify = (file) => call('classify', file);
   snaptag.resize = (file, { maxSide, quality } = {}) => call('resize', file, maxSide, quality);
   snaptag.frameOf = frameOf;
+  // Zips (app/page/archive.js, loaded on first use): Download sorted's, and a taught model's (Export model).
+  snaptag.zipOf = (entries) => import('./archive.js').then((m) => m.zipOf(entries));
+  snaptag.modelZip = (metadataText, vectors) => import('./archive.js')
+    .then((m) => m.modelZip(at('model/'), metadataText, vectors));
   snaptag.labels = {
     open: async (name) => new LabelSet(await call('labels', 'open', name), call),
     import: async (file, name) => new LabelSet(await call('labels', 'import', name, file), call),

@@ -9,7 +9,7 @@ import * as teachDom from './teach_dom.js';
 
 const root = document.documentElement;
 Object.assign(snaptag, { inbox: [], onfiles: null, swReady: null, openResultsStore: (name) => ResultsStore.open(name), layout,
-  cards, teachDom, zipOf: (entries) => import('./archive.js').then((m) => m.zipOf(entries)) });
+  cards, teachDom });
 
 // `via`: 'input' (#upload), 'drop' or 'paste'; `target`: the element a drop landed on. Teach mode files a
 // drop on a label, or a paste while a label is selected, as that label's examples.

@@ -43,7 +43,7 @@ class SortWith:
         except ApiError:
             names = []
         options = []
-        for value, text in [(MODEL, "Café categories"), *((n, f"Labels: {n}") for n in names)]:
+        for value, text in [(MODEL, self.model.title), *((n, f"Labels: {n}") for n in names)]:
             option = element("option", "", text)
             option.value = value
             options.append(option)
@@ -75,7 +75,7 @@ class SortWith:
             self.following = Following(cards, f"snaptag-sorted:{name}", on_follow=self.counts)
             self.following.track(label_set)
             try:
-                await self.following.restore(self.model.model_id, label_set)
+                await self.following.restore(self.model.embedding_id, label_set)
             except ApiError:
                 pass  # results can't be kept (said by the sorter at start); the cards still follow the set
         self.counts()

@@ -310,7 +310,7 @@ class TeachPanel:
         self.cards.queue.model_ready(self.teach.labels)
         self.cards.rule = self.rule
         try:
-            await self.following.restore(model.model_id, self.set)
+            await self.following.restore(model.embedding_id, self.set)
         except ApiError:
             pass  # no IndexedDB (site data blocked): teach results last while the page is open, as said above
         self.transfer.wire()

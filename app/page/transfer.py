@@ -1,6 +1,6 @@
 """Teach mode's files in the page (DOM, Pyodide): export the taught set as one file, import one (on another
 machine, or with another model: then the worker embeds the photos again), and download a train/ val/ test/ zip
-for `python build.py train`. The formats are app/logic/teach_io.py's."""
+for `python build.py train`, or a model of the set (app/model_export.py). The formats are app/logic/teach_io.py's."""
 
 from __future__ import annotations
 
@@ -34,6 +34,19 @@ class Transfer:
         self.panel.say(f"Exported {len(pairs)} photos as train/ val/ test/ folders: "
                        "python build.py train --data <folder>")
 
+    async def export_model(self, _event=None) -> None:
+        """The set as a model that `python build.py build --model` ships (app/model_export.py)."""
+        panel = self.panel
+        try:
+            blob = await panel.set.export_model()
+        except ApiError as err:
+            panel.say(err.message, error=True)
+            return
+        download(blob, "snaptag-model.zip", "application/zip")
+        taught = [name for name in panel.teach.labels if panel.teach.count(name)]
+        panel.say(f"Exported a model that sorts into {len(taught)} labels ({', '.join(taught)}); photos unlike "
+                  "all of them go to Needs review. Ship it: python build.py build --model snaptag-model.zip")
+
     async def import_file(self, event) -> None:
         """Import a labels file into the page's set: one that is not ours is refused whole; a damaged example or
         label is left out and said, the rest imported (the host API's import is all or nothing)."""
@@ -60,5 +73,6 @@ class Transfer:
     def wire(self) -> None:
         for node_id, kind, handler in (("teach-export", "click", self.export_file),
                                        ("teach-import", "change", self.import_file),
-                                       ("teach-export-dataset", "click", self.export_dataset)):
+                                       ("teach-export-dataset", "click", self.export_dataset),
+                                       ("teach-export-model", "click", self.export_model)):
             listen(node_id, kind, lambda event, h=handler: asyncio.ensure_future(h(event)))

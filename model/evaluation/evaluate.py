@@ -27,6 +27,15 @@ def load_metadata(model_dir: Path) -> dict:
     return json.loads(meta_path.read_text())
 
 
+def head_metadata(model_dir: Path) -> dict:
+    """A model scored by its trained head (evaluate, --replay); a taught model is refused with what to use."""
+    meta = load_metadata(model_dir)
+    if meta.get("taught") is not None:
+        raise data.DataError(f"{model_dir} is a taught model (teach mode's Export model): it decides by its "
+                             "examples, not a trained head; measure that decision with `python build.py fewshot`")
+    return meta
+
+
 def outputs(model_dir: Path, paths: list[Path], spec: PreprocessSpec) -> tuple[np.ndarray, np.ndarray]:
     """(probs, embeddings) of the exported graph in tfjs wasm, for these files."""
     probs, emb = [], []
@@ -56,7 +65,7 @@ def ood_images(folders: list[Path], limit: int = 0) -> list[Path]:
 
 def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit: int = 0,
              ood_study: bool = False, fewshot_dir: Path | None = None) -> dict:
-    meta = load_metadata(model_dir)
+    meta = head_metadata(model_dir)
     spec, cmap = PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta)
     root = data_dir / "test" if (data_dir / "test").is_dir() else data_dir
     paths, labels = labelled(root, cmap.ids, limit)

@@ -28,7 +28,7 @@ from app.logic.rules import ModelRule, Scores
 from app.logic.spec import PreprocessSpec
 from app.logic.teach import TeachConfig, TeachSet
 from model.dataset import data
-from model.evaluation.evaluate import labelled, load_metadata, outputs
+from model.evaluation.evaluate import head_metadata, labelled, outputs
 
 FIRST, NEXT = 10, 40  # relabelled photos: corrections made, then photos scored
 DEFAULT = CorrectionConfig()
@@ -155,7 +155,7 @@ def folder_photos(folder: Path, limit: int) -> list[Path]:
 def run(model_dir: Path, root: Path, folders: list[tuple[Path, str]], seeds: int, limit: int = 0) -> dict:
     """`evaluate --replay`: embed the dataset's test photos and each relabelled folder with the exported graph
     (tfjs wasm, as the browser), then replay."""
-    meta = load_metadata(model_dir)
+    meta = head_metadata(model_dir)
     spec, cmap = PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta)
     teach = TeachConfig.from_metadata(meta)
     known = {c.id for c in cmap.categories}
