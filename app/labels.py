@@ -47,6 +47,7 @@ class LabelSet:
         self.rule = TaughtRule(self.teach, name)
         self.opened = None  # the worker's last teach_open reply (labels, examples with their photos, notes)
         self.watchers: list[Callable[[LabelSet], None]] = []  # told of every change (results that follow it)
+        self.originals: dict[str, object] = {}  # example id -> the File/Blob it came from, this visit only
 
     def watch(self, watcher: Callable[[LabelSet], None]) -> None:
         if watcher not in self.watchers:
@@ -114,6 +115,8 @@ class LabelSet:
             payload |= {"embedding": embedding, "photo": photo}
         reply = await self._worker("teach_add", payload)
         self.teach.add_example(ex_id, label)
+        if embedding is None and api.is_file(source):
+            self.originals[ex_id] = source  # the dataset zip's photo (app/page/transfer.py)
         self._changed()
         return ex_id, reply.thumb
 

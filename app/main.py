@@ -17,13 +17,14 @@ from app.logic.result import ApiError, ModelInfo
 from app.page.dom import download, listen, next_task
 
 await next_task()  # noqa: F704, PLE1142  the page's modules in a second task: together they made a 190 ms task
-from app.logic import report  # noqa: E402
+from app.logic import report, teach  # noqa: E402
 from app.logic.queue import DONE, ERROR, PhotoQueue  # noqa: E402
 from app.page import sorter  # noqa: E402
 from app.page.cards import CardList  # noqa: E402
 from app.page.download import download_sorted  # noqa: E402
 
-SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", "unsure": " (unsure)"}
+# a taught model or a label set (Sort with) sends what is unlike every label to review: app/logic/teach.py's reasons
+SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", "unsure": " (unsure)", **teach.REASONS}
 MODE_KEY = "snaptag:mode"  # localStorage: the mode the user was in
 root = document.documentElement
 snaptag = window.snaptag

@@ -300,8 +300,12 @@ def test_damaged_examples_and_labels_are_left_out_with_a_reason_and_the_rest_is_
 
 def test_dataset_zip_is_a_tree_that_train_reads(tmp_path: Path):
     examples = [("mugs", photo(i)) for i in range(6)] + [("plates", photo(i)) for i in range(6, 10)]
-    with zipfile.ZipFile(io.BytesIO(teach_io.dataset_zip(examples))) as zf:
+    with zipfile.ZipFile(io.BytesIO(teach_io.dataset_zip(examples, thumbnails={0, 7}))) as zf:
         zf.extractall(tmp_path)
+    readme = (tmp_path / "snaptag-dataset" / "README.txt").read_text()
+    listed = [line.strip() for line in readme.splitlines() if line.startswith("  ")]
+    assert "2 of these are only 192-px thumbnails" in readme and len(listed) == 2
+    assert all((tmp_path / "snaptag-dataset" / path).is_file() for path in listed)
     splits = data.dataset(tmp_path / "snaptag-dataset")
     assert splits["train"].classes == ["mugs", "plates"]
     assert [sum(s.counts()[k] for s in splits.values()) for k in (0, 1)] == [6, 4]

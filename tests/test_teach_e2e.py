@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from app.logic.spec import PreprocessSpec
 from app.logic.teach import TeachConfig, TeachSet
@@ -137,6 +138,9 @@ def test_export_import_round_trip_and_dataset_zip(browser, server, tmp_path):
         zf.extractall(tmp_path / "zip")
     tree = data.dataset(tmp_path / "zip" / "snaptag-dataset")
     assert tree["train"].classes == ["hat", "shoes"] and sum(len(t) for t in tree.values()) == 6
+    sizes = {Image.open(p).size for p in (tmp_path / "zip").rglob("*.jpg")}  # the photos (384 x 512), not thumbs
+    assert sizes == {Image.open(p).size for label in ("shoes", "hat") for p in examples(label, 3)}, sizes
+    assert "thumbnails" not in s.page.inner_text("#teach-message")
 
     with s.page.expect_download() as dl:  # a model that sorts into these labels (tests/test_taught_model_e2e.py)
         s.page.click("#teach-export-model")
@@ -160,6 +164,13 @@ def test_export_import_round_trip_and_dataset_zip(browser, server, tmp_path):
     assert list(labels_state(fresh.page).items()) == [("mine", 0), ("shoes", 3), ("hat", 3)]
     assert worker_examples(fresh.page) == 6
     fresh.page.click("#mode-teach")
+    with fresh.page.expect_download() as dl:  # imported examples: the page has only their thumbnails, and says so
+        fresh.page.click("#teach-export-dataset")
+    with zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes())) as zf:
+        readme = zf.read("snaptag-dataset/README.txt").decode()
+        assert max(Image.open(io.BytesIO(zf.read(n))).size[1] for n in zf.namelist() if n.endswith(".jpg")) <= 192
+    assert "6 of these are only 192-px thumbnails" in readme
+    fresh.page.wait_for_function("document.getElementById('teach-message').textContent.includes('6 of them only')")
 
     other_model = tmp_path / "other.json"  # the same file from another model: the photos are embedded again
     other_model.write_text(json.dumps({**doc, "model": "another-model", "labels": ["shoes", "hat", "socks"]}))

@@ -39,7 +39,7 @@ import { taughtBank } from './taught_model.js';
 import { MemoryDb, TeachDb } from './teach_db.js';
 
 const tf = self.tf;
-const THUMB = 192;
+const THUMB = 192; // app/logic/teach_io.py THUMB_SIDE says it to the user
 const RESIZE_MODES = ['squash', 'crop'];
 let model = null; // {graph, nodes, metadata, input: {size, resize}, taught (a taught model's ExampleBank, or null)}
 const sets = new Map(); // label set name -> TaughtSet, while open

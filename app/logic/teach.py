@@ -32,6 +32,9 @@ FORBIDDEN = set('/\\:*?"<>|')
 BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+REASONS = {"unknown": " (unlike every label)", "no_examples": " (nothing taught yet)"}  # a card's note on review
+
+
 class TeachError(UserError, ValueError):
     pass
 

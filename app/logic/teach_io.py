@@ -16,6 +16,7 @@ import math
 import re
 import struct
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from app.logic.split_rule import assign, content_hash
@@ -158,14 +159,29 @@ def _example(row, labels: dict[str, str], seen: set[str], dim: int | None) -> Ex
     return Example(ex_id, labels[label.lower()], photo, values if dim is not None else None)
 
 
-def dataset_zip(examples: list[tuple[str, bytes]], root: str = "snaptag-dataset") -> bytes:
-    """(label, JPEG bytes) -> a zip of root/{train,val,test}/<label>/<hash>.jpg, split by app/logic/split_rule.py."""
+DATASET_SIDE = 512  # the dataset zip's photos: longest side at most this (train's input is 224)
+THUMB_SIDE = 192  # an example's kept photo when the page no longer has the original (worker/worker.js THUMB)
+
+
+def dataset_zip(examples: list[tuple[str, bytes]], root: str = "snaptag-dataset",
+                thumbnails: Collection[int] = ()) -> bytes:
+    """(label, JPEG bytes) -> a zip of root/{train,val,test}/<label>/<hash>.jpg, split by app/logic/split_rule.py.
+    `thumbnails`: the indices of examples that are only their small thumbnail (the page no longer had the photo);
+    README.txt lists them."""
     hashes = [content_hash(photo) for _, photo in examples]
     labels = [label for label, _ in examples]
     buf = io.BytesIO()
+    small = []
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        for (label, photo), digest, split in zip(examples, hashes, assign(hashes, labels)):
-            zf.writestr(f"{root}/{split}/{label}/{digest[:16]}.jpg", photo)
-        zf.writestr(f"{root}/README.txt", "Photos taught in snaptag, split by content hash into train/ val/ test/.\n"
-                    f"Train a model of them: python build.py train --data {root}\n")
+        for n, ((label, photo), digest, split) in enumerate(zip(examples, hashes, assign(hashes, labels))):
+            path = f"{split}/{label}/{digest[:16]}.jpg"
+            zf.writestr(f"{root}/{path}", photo)
+            if n in thumbnails:
+                small.append(path)
+        note = (f"\n{len(small)} of these are only {THUMB_SIDE}-px thumbnails (the page no longer had the photos: "
+                "added on an earlier visit, imported or from the camera):\n" + "".join(f"  {p}\n" for p in small)
+                ) if small else ""
+        zf.writestr(f"{root}/README.txt", "Photos taught in snaptag (longest side at most "
+                    f"{DATASET_SIDE} px, upright), split by content hash into train/ val/ test/.\n"
+                    f"Train a model of them: python build.py train --data {root}\n{note}")
     return buf.getvalue()

@@ -17,7 +17,7 @@ from app import labels
 from app.logic.queue import PhotoQueue
 from app.logic.result import ApiError, ModelInfo
 from app.logic.rules import TaughtRule
-from app.logic.teach import TeachConfig, TeachError, TeachSet
+from app.logic.teach import REASONS, TeachConfig, TeachError, TeachSet
 from app.page.camera import Camera
 from app.page.cards import CardList
 from app.page.dom import js_object, listen, next_task
@@ -25,7 +25,6 @@ from app.page.tabs import tabs
 from app.page.teach_results import Following
 from app.page.transfer import Transfer
 
-REASONS = {"unknown": " (unlike every label)", "no_examples": " (nothing taught yet)"}
 TEACH_SET = "My labels"  # the page's own label set (app/labels.py); a host page may open it too
 CHUNK = 200  # labels (and 5 times as many examples) shown per task on restore: no long task however many
 ui = window.snaptag.teachDom  # app/page/teach_dom.js: the label and example elements

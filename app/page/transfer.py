@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from app import labels
+from app import api, labels
 from app.logic import teach_io
 from app.logic.result import ApiError
 from app.page.dom import download, listen, read_bytes
@@ -26,13 +26,30 @@ class Transfer:
         panel.say(f"Exported {len(panel.teach.labels)} labels and {len(panel.teach.examples)} examples.")
 
     async def export_dataset(self, _event=None) -> None:
-        pairs = [(str(ex.label), await read_bytes(ex.photo)) for ex in await self.panel.set.dump()]
-        if not pairs:
+        """The examples as train/ val/ test/ folders: each photo the page still has (added this visit), upright and
+        at most DATASET_SIDE px; the others as their thumbnail, said and listed in the zip's README.txt."""
+        label_set, pairs, small = self.panel.set, [], []
+        examples = await label_set.dump()
+        if not examples:
             self.panel.say("Nothing to export yet: add example photos first.", error=True)
             return
-        download(teach_io.dataset_zip(pairs), "snaptag-dataset.zip", "application/zip")
+        for n, ex in enumerate(examples, 1):
+            self.panel.say(f"Preparing photo {n} of {len(examples)}…")
+            original, photo = label_set.originals.get(str(ex.id)), None
+            if original is not None:
+                try:
+                    photo = await read_bytes(await api.resize(original, teach_io.DATASET_SIDE, 0.9))
+                except ApiError:
+                    photo = None  # (a file no longer readable): its thumbnail, said below
+            if photo is None:
+                small.append(len(pairs))
+            pairs.append((str(ex.label), photo or await read_bytes(ex.photo)))
+        download(teach_io.dataset_zip(pairs, thumbnails=small), "snaptag-dataset.zip", "application/zip")
+        note = (f" {len(small)} of them only as {teach_io.THUMB_SIDE}-px thumbnails: the page no longer has those "
+                "photos (added on an earlier visit, imported or from the camera); README.txt lists them."
+                ) if small else ""
         self.panel.say(f"Exported {len(pairs)} photos as train/ val/ test/ folders: "
-                       "python build.py train --data <folder>")
+                       f"python build.py train --data <folder>.{note}")
 
     async def export_model(self, _event=None) -> None:
         """The set as a model that `python build.py build --model` ships (app/model_export.py)."""
