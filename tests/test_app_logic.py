@@ -404,5 +404,7 @@ def test_a_taught_models_metadata_and_its_decision():
         taught_model.metadata(shipped, "parts", [("empty", 0)], "T")
     with pytest.raises(TeachError):
         taught_model.metadata(shipped, "parts", [("a/b", 1)], "T")  # a label that can't be a folder name
+    with pytest.raises(MappingError, match="float32 in examples.bin"):  # what the build ships and the worker reads
+        ModelInfo.from_metadata({**meta, "taught": {**meta["taught"], "file": "../elsewhere.bin"}})
     with pytest.raises(MappingError, match="classes must be its labels"):
         ModelInfo.from_metadata({**meta, "classes": meta["classes"][:1]})

@@ -67,9 +67,13 @@ def test_corrections_move_similar_photos_and_can_be_undone_exported_and_imported
     # Undo one: it leaves the list, and its card goes back to the model's decision.
     page.click("#corrections summary")
     undone = page.get_attribute("#corrections-list [data-correction]:last-child", "data-correction")
+    page.evaluate("document.querySelector('#corrections-list [data-correction]').snaptagKept = true")
+    thumbs = "[...document.querySelectorAll('#corrections-list img')]"
+    assert page.evaluate(f"{thumbs}.filter((i) => i.complete && i.naturalWidth > 0).length") == CORRECTED
     page.click(f'#corrections-list [data-undo="{undone}"]')
     settle(page, CORRECTED - 1)
     assert by_name(page)[in_review[0]]["overridden"] == "false"
+    assert page.evaluate("document.querySelector('#corrections-list [data-correction]').snaptagKept === true")  # kept
 
     # Kept across a reload: the cards and what the sorter learned.
     page.reload()

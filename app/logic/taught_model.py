@@ -50,6 +50,8 @@ def _labels(meta: dict) -> list[tuple[str, int]]:
         labels = [(str(row["name"]), int(row["examples"])) for row in meta["taught"]["labels"]]
     except (KeyError, TypeError, ValueError) as exc:
         raise MappingError(f"model metadata has an unusable 'taught' entry: {exc}") from exc
+    if meta["taught"].get("file") != TAUGHT_FILE or meta["taught"].get("dtype") != "float32":
+        raise MappingError(f"a taught model's vectors are float32 in {TAUGHT_FILE}")
     if not labels or any(n < 1 for _name, n in labels):
         raise MappingError("a taught model needs at least one label, each with examples")
     if [c.get("id") for c in meta.get("classes") or []] != [name for name, _n in labels]:

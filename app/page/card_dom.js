@@ -20,11 +20,16 @@ function button(className, text, attribute) {
   return node;
 }
 
-export function showThumb(card, blob) {
+// A thumbnail <img> of a JPEG Blob (its object URL is revoked by whoever removes it: cards.py, learning.py).
+export function thumbImage(blob) {
   const img = el('img');
   img.src = URL.createObjectURL(blob);
   img.alt = '';
-  card.querySelector('.thumb').replaceChildren(img);
+  return img;
+}
+
+export function showThumb(card, blob) {
+  card.querySelector('.thumb').replaceChildren(thumbImage(blob));
 }
 
 function categoryMenu(view) {

@@ -123,28 +123,39 @@ class Learning:
 
     # -- the panel ----------------------------------------------------------------------------------------------
     def show(self) -> None:
+        """One row per correction, newest first. A row whose correction stays is kept with its thumbnail; the
+        others' object URLs are revoked."""
         examples = self.set.teach.examples
         document.getElementById("corrections-count").textContent = str(len(examples))
+        listing = document.getElementById("corrections-list")
+        kept = {str(row.dataset.correction): row for row in listing.children}
         rows = []
         for ex_id, category in reversed(list(examples.items())):
-            row = element("li")
-            row.dataset.correction = ex_id
-            row.dataset.category = category
-            if ex_id in self.photos:
-                img = element("img")
-                img.src = window.URL.createObjectURL(self.photos[ex_id])
-                img.alt = ""
-                row.append(img)
-            known = category in self.rule.model.cmap.ids
-            row.append(element("span", "", f"→ {self.rule.name(category) if known else category + ' (not used)'}"))
-            undo = element("button", "", "Undo")
-            undo.type = "button"
-            undo.setAttribute("data-undo", ex_id)
-            row.append(undo)
+            row = kept.get(ex_id)
+            if row is not None and row.dataset.category == category and (ex_id not in self.photos
+                                                                          or row.querySelector("img")):
+                del kept[ex_id]
+            else:
+                row = self.row(ex_id, category)
             rows.append(row)
-        for img in document.querySelectorAll("#corrections-list img"):
-            window.URL.revokeObjectURL(img.src)
-        document.getElementById("corrections-list").replaceChildren(*rows)
+        for row in kept.values():
+            for img in row.querySelectorAll("img"):
+                window.URL.revokeObjectURL(img.src)
+        listing.replaceChildren(*rows)
+
+    def row(self, ex_id: str, category: str):
+        row = element("li")
+        row.dataset.correction = ex_id
+        row.dataset.category = category
+        if ex_id in self.photos:
+            row.append(window.snaptag.cards.thumbImage(self.photos[ex_id]))  # app/page/card_dom.js
+        known = category in self.rule.model.cmap.ids
+        row.append(element("span", "", f"→ {self.rule.name(category) if known else category + ' (not used)'}"))
+        undo = element("button", "", "Undo")
+        undo.type = "button"
+        undo.setAttribute("data-undo", ex_id)
+        row.append(undo)
+        return row
 
     async def undo(self, ex_id: str) -> None:
         """Take one correction back: the example goes, and the card it came from (if shown) goes back to the
