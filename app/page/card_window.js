@@ -6,11 +6,13 @@
 // `data-shown` is how many cards the filter shows.
 // Why: every frame restyled, laid out and pre-painted every shown card, 150-190 ms at 2,000 cards whatever changed
 // (a filter, a grouping, 100 cards moved), and a filter's stylesheet rule restyled all of them; a frame's work and
-// a filter's now follow WINDOW.
+// a filter's now follow WINDOW. Cards have no `content-visibility: auto`: with the window it saved little and made
+// hiding 120 cards cost 45-60 ms (2026-12-02, this machine; 5 ms without it).
 // It is applied at once when the container changes (a MutationObserver: cards added, moved or removed, a card's
 // count, the filter), at the next frame when the page scrolls near the window's edge or is resized, and by
-// `reveal(card)` (the keyboard's next card). The window starts on a row's first column within its group, so
-// sliding it moves no card sideways.
+// `reveal(card)` (the keyboard's next card). The displayed cards are measured (a layout) at the next frame, or at
+// once when scrolling or revealing. The window starts on a row's first column within its group, so sliding it
+// moves no card sideways.
 export const WINDOW = 120; // cards displayed (and up to a row more): 24 rows of 5, the page's widest; 8 or more screens
 
 function spacer() {
@@ -29,6 +31,8 @@ export class CardWindow {
     this.perCard = 0; // page height per shown card (rows, gaps and headings shared out), measured when displayed
     this.changed = true; // the container changed since the last apply (else scrolling checks only the edges)
     this.queued = false;
+    this.measuring = false; // a measure() is due at the next frame
+    this.anchor = null; // the card to keep at the screen's middle once measured
     this.above = spacer();
     this.below = spacer();
     container.before(this.above);
@@ -64,7 +68,7 @@ export class CardWindow {
     this.queued = true;
     requestAnimationFrame(() => {
       this.queued = false;
-      this.apply();
+      this.apply(undefined, true);
     });
   }
 
@@ -103,8 +107,9 @@ export class CardWindow {
   }
 
   // `at`: the index to centre on (by default the start stays, unless the screen has come near the window's edge:
-  // then the screen's).
-  apply(at) {
+  // then the screen's). `now`: measured at once (in a frame already, or before a card is focused), else at the
+  // next frame.
+  apply(at, now = false) {
     const container = this.container;
     if (at === undefined && !this.changed && (this.total <= WINDOW || this.covers())) return;
     this.changed = false;
@@ -133,12 +138,33 @@ export class CardWindow {
     for (const node of container.querySelectorAll('[data-on]')) if (!on.has(node)) delete node.dataset.on;
     for (const node of on) if (!('on' in node.dataset)) node.dataset.on = '';
     this.count = displayed.length;
-    if (shown.length > WINDOW) {
-      const height = container.offsetHeight; // the displayed cards laid out (content-visibility keeps it cheap)
-      if (height) this.perCard = height / this.count;
+    this.anchor = anchor;
+    this.size();
+    if (now) this.measure();
+    else if (!this.measuring) {
+      this.measuring = true;
+      requestAnimationFrame(() => this.measure());
     }
+  }
+
+  // The spacers' heights from the estimate per card.
+  size() {
     this.above.style.height = `${Math.round(this.start * this.perCard)}px`;
-    this.below.style.height = `${Math.round((shown.length - this.start - this.count) * this.perCard)}px`;
+    this.below.style.height = `${Math.round((this.total - this.start - this.count) * this.perCard)}px`;
+  }
+
+  // The estimate per card from the displayed cards laid out (a forced layout of up to WINDOW new cards: in the
+  // frame that lays them out anyway, not in the task of a filter or a grouping), then the card the screen's
+  // middle was estimated at put back there.
+  measure() {
+    this.measuring = false;
+    if (this.total > WINDOW && this.count) {
+      const height = this.container.offsetHeight;
+      if (height) this.perCard = height / this.count;
+      this.size();
+    }
+    const anchor = this.anchor;
+    this.anchor = null;
     if (anchor && 'on' in anchor.dataset) scrollBy(0, anchor.getBoundingClientRect().top - innerHeight / 2);
   }
 
@@ -153,6 +179,6 @@ export class CardWindow {
   // Display `card` (when shown) now, the window centred on it: before it is focused or scrolled to.
   reveal(card) {
     const index = this.shown().indexOf(card);
-    if (index >= 0 && !(this.start <= index && index < this.start + this.count)) this.apply(index);
+    if (index >= 0 && !(this.start <= index && index < this.start + this.count)) this.apply(index, true);
   }
 }

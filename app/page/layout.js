@@ -1,8 +1,9 @@
 // The sorter's cards laid out again (app/page/cards.py `regroup`): newest first, and when grouped in a
 // <section data-group> per count (its title in an <h3>), empty ones removed at the end. The cards are moved, none
 // rebuilt, CHUNK per task, with the card window (app/page/card_window.js) not watching them meanwhile and applied
-// once at the end; nothing moves when the cards are already laid out so (a reload). Measured at 10,000 cards:
-// moved at once, 1.5-3.0 s; 100 per task with the window applied after each, 250-300 ms tasks.
+// once at the end, in a task of its own; nothing moves when the cards are already laid out so (a reload). Measured
+// at 10,000 cards: moved at once, 1.5-3.0 s; 100 per task with the window applied after each, 250-300 ms tasks;
+// now 50-66 ms (docs/numbers.md).
 // While it runs the container has `data-laying-out`; a newer call takes over from an older one.
 const CHUNK = 250;
 
@@ -16,7 +17,8 @@ export function groupSection(key, title) {
   return section;
 }
 
-const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+// After the next frame: each chunk's moved cards are styled in a frame of their own, not all in the last one.
+const nextTask = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 // Whether the container's cards are already `cards`, in that order, and ungrouped.
 function inPlace(container, cards) {
@@ -58,6 +60,8 @@ export async function layOut(cardWindow, ids, groups) {
     if (container.layoutRun !== run) return; // a newer layout took over (and resumes the window)
     for (const card of cards.slice(i, i + CHUNK)) target(card).append(card);
   }
+  await nextTask(); // the window's new cards in a task of their own
+  if (container.layoutRun !== run) return;
   const wanted = new Set((groups ?? []).map(([key]) => key));
   for (const section of container.querySelectorAll(':scope > [data-group]')) {
     if (!wanted.has(section.dataset.group) || !section.querySelector('[data-result]')) section.remove();
