@@ -51,7 +51,7 @@ def test_large_files_have_precompressed_copies_that_serve_sends(dist: Path):
     wasm = dist / "pyodide" / "pyodide.asm.wasm"
     assert gzip.decompress((dist / "pyodide" / "pyodide.asm.wasm.gz").read_bytes()) == wasm.read_bytes()
     assert (dist / "pyodide" / "pyodide.asm.wasm.br").stat().st_size < 0.35 * wasm.stat().st_size
-    assert not (dist / "app.zip.gz").exists()  # a zip is compressed already
+    assert (dist / "app.zip.br").stat().st_size < 0.35 * (dist / "app.zip").stat().st_size  # stored, then as one
 
     def get(path: str, **headers: str):
         with urllib.request.urlopen(urllib.request.Request(server.url + path, headers=headers)) as reply:
@@ -89,15 +89,41 @@ def test_the_standard_library_is_trimmed_to_what_can_be_imported(dist: Path):
     with zipfile.ZipFile(dist / "pyodide" / "python_stdlib.zip") as trimmed, \
             zipfile.ZipFile(ROOT / "node_modules" / "pyodide" / "python_stdlib.zip") as full:
         names = set(trimmed.namelist())
-        assert names < set(full.namelist())
+        sources = {n.removesuffix("c") for n in names}  # a start's modules come compiled (tools/pyc.py)
+        assert sources < set(full.namelist())
+        pyc = trimmed.read("json/__init__.pyc")
+        assert {i.compress_type for i in trimmed.infolist()} == {zipfile.ZIP_STORED}  # compressed as a whole
     for needed in ("json/__init__.py", "dataclasses.py", "asyncio/__init__.py", "zipfile/__init__.py", "csv.py",
                    "_pyodide/docstring.py", "pyodide/ffi/__init__.py", "encodings/utf_8.py", "encodings/cp437.py"):
-        assert needed in names, needed
+        assert needed + "c" in names, needed  # imported as the page starts: compiled ahead
+    assert "email/__init__.py" in names and "decimal.py" in names  # kept, never imported at start: source
     assert not [n for n in names if n.startswith(("unittest/", "multiprocessing/", "pdb.py", "_pyrepl/", "tkinter/"))]
-    assert (dist / "pyodide" / "python_stdlib.zip").stat().st_size < 0.6 * (
+    assert pyc[4:16] == bytes(12)  # a timestamp .pyc of no source: zipimport never looks for one
+    assert (dist / "pyodide" / "python_stdlib.zip.br").stat().st_size < 0.6 * (
         ROOT / "node_modules" / "pyodide" / "python_stdlib.zip").stat().st_size
     lock = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())
     assert lock["packages"] == {} and lock["info"]["python"].startswith("3.")
+
+
+def test_what_a_start_imports_is_what_runs_outside_functions():
+    from tools.stdlib import at_import
+
+    text = """import a.b
+from . import c
+if x:
+    import d
+try:
+    from e import f as g
+except ImportError:
+    import h
+class K:
+    import i
+def later():
+    import j
+lazy = lambda: __import__("k")
+"""
+    assert at_import(text, "pkg") == {"a", "a.b", "pkg", "pkg.c", "d", "e", "e.f", "h", "i"}
+    assert at_import("def f(:\n    import x\nimport y\n") == {"x", "y"}  # unparsable here: every import
 
 
 def repo_copy(tmp_path: Path, *leave_out: str) -> Path:

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from tools.model_files import BuildError, model_files
 from tools.precompress import precompress
+from tools.pyc import compiled
 from tools.stdlib import trimmed
 
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
 # Pyodide's package index, without its 357 packages: dist/ ships none of their wheels, so it could load none.
 LOCK = "pyodide/pyodide-lock.json"
-STDLIB_ZIP = "pyodide/python_stdlib.zip"  # Pyodide's standard library, trimmed (tools/stdlib.py)
+# Pyodide's standard library, trimmed (tools/stdlib.py), partly compiled (tools/pyc.py)
+STDLIB_ZIP = "pyodide/python_stdlib.zip"
 TFJS_FILES = {
     "@tensorflow/tfjs-core/dist/tf-core.min.js": "tf-core.min.js",
     "@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js": "tf-backend-wasm.min.js",
@@ -120,18 +122,20 @@ def python_zip(root: Path) -> bytes:
     with zipfile.ZipFile(buf, "w") as zf:
         for path in sorted((root / "app").rglob("*.py")):
             info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED  # compressed as a whole (tools/precompress.py): 50 vs 76 KB
             zf.writestr(info, path.read_bytes())
     return buf.getvalue()
 
 
 def stdlib_zip(root: Path, files: dict[str, Path]) -> bytes:
     """Pyodide's python_stdlib.zip without the modules nothing shipped can import (tools/stdlib.py): the app's
-    Python and the Python inside Pyodide's and PyScript's JavaScript seed it."""
+    Python and the Python inside Pyodide's and PyScript's JavaScript seed it; those a start imports compiled ahead
+    (tools/pyc.py)."""
     runtime = [src for rel, src in files.items() if rel.startswith(("pyodide/", "pyscript/")) and rel.endswith("js")]
     sources = [*sorted((root / "app").rglob("*.py")), *sorted((root / "examples").rglob("*.py")), *runtime]
-    data, _, _ = trimmed(root / "node_modules" / "pyodide" / "python_stdlib.zip", sources)
-    return data
+    pyodide = root / "node_modules" / "pyodide"
+    kept = trimmed(pyodide / "python_stdlib.zip", sources)
+    return compiled(pyodide, kept.data, kept.startup, root / "node_modules" / CACHE / "pyc")
 
 
 def _same(src: Path, dst: Path) -> bool:
@@ -187,12 +191,12 @@ def build_site(root: Path, dist: Path, model: Path | None = None) -> BuildResult
             copied += 1
     served = [*files, *made]
     hashes = digests(dist, served)
-    encoded = precompress(dist, hashes, root / "node_modules" / CACHE / "compressed")
+    version, changed = write_service_worker(dist, hashes)
+    copied += changed
+    encoded = precompress(dist, {**hashes, **digests(dist, ["sw.js"])}, root / "node_modules" / CACHE / "compressed")
     keep = {*served, *encoded, "sw.js"}
     for stale in [p for p in dist.rglob("*") if p.is_file() and p.relative_to(dist).as_posix() not in keep]:
         stale.unlink()
-    version, changed = write_service_worker(dist, hashes)
-    copied += changed
     size = sum((dist / rel).stat().st_size for rel in served)
     print(f"built {dist}: {len(served) + 1} files, {size / 1e6:.1f} MB, {copied} updated, version {version} "
           f"(and {len(encoded)} precompressed copies)")

@@ -8,10 +8,12 @@ over-approximates what can run: a module left out is one that no code the page s
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 IMPORT = re.compile(r"(?:^|[\s;:(\"'n])(?:from\s+(\.+[\w.]*|[A-Za-z_][\w.]*)\s+import\s+(\([^)]*\)|[\w \t,.*]+)"
@@ -38,16 +40,47 @@ def imports(text: str, package: str = "") -> set[str]:
         if plain:
             targets = [name.strip() for name in plain.split(",")]
         else:
-            base = source
-            if source.startswith("."):
-                dots = len(source) - len(source.lstrip("."))
-                parent = package.split(".")[: len(package.split(".")) - dots + 1] if package else []
-                base = ".".join([*parent, source.lstrip(".")]).strip(".")
+            dots = len(source) - len(source.lstrip("."))
+            base = _absolute(source.lstrip("."), dots, package)
             targets = [base, *(f"{base}.{n.split()[0]}" for n in names.strip("()").split(",") if n.split())]
         for target in targets:
-            parts = target.split(".")
-            found |= {".".join(parts[: i + 1]) for i in range(len(parts)) if parts[i]}
+            found |= _with_parents(target)
     return found
+
+
+def at_import(text: str, package: str = "") -> set[str]:
+    """Module names that the import statements run when a module is imported may load: those outside any def or
+    lambda (under an `if` or a `try` too). Source this CPython cannot parse: every import statement (`imports`)."""
+    try:
+        todo = list(ast.parse(text).body)
+    except SyntaxError:
+        return imports(text, package)
+    found: set[str] = set()
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found |= _with_parents(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node.module or "", node.level, package)
+            for target in [base, *(f"{base}.{a.name}" for a in node.names if a.name != "*")]:
+                found |= _with_parents(target)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            todo += ast.iter_child_nodes(node)
+    return found
+
+
+def _absolute(module: str, level: int, package: str) -> str:
+    """`from ..a import b` (level 2, module a) in `package` -> its absolute module name."""
+    if not level:
+        return module
+    parent = package.split(".")[: len(package.split(".")) - level + 1] if package else []
+    return ".".join([*parent, module]).strip(".")
+
+
+def _with_parents(name: str) -> set[str]:
+    parts = name.split(".")
+    return {".".join(parts[: i + 1]) for i in range(len(parts)) if parts[i]}
 
 
 def _modules(names: Iterable[str]) -> dict[str, tuple[str, bool]]:
@@ -66,23 +99,44 @@ def keep(stdlib: zipfile.ZipFile, seeds: set[str]) -> set[str]:
     modules = _modules(stdlib.namelist())
     modules = {m: f for m, f in modules.items() if not any(m == d or m.startswith(d + ".") for d in DENY)}
     whole = {m for m in modules if m.split(".")[0] in WHOLE}
-    todo, kept = [s for s in seeds | set(ALWAYS) | whole if s in modules], set()
+    return _closure(stdlib, modules, seeds | set(ALWAYS) | whole, imports)
+
+
+def startup(stdlib: zipfile.ZipFile, kept: set[str], seeds: set[str]) -> set[str]:
+    """The `kept` modules that importing `seeds` runs (`at_import`, followed through): what a page's start
+    imports, at most (tools/pyc.py compiles these ahead)."""
+    modules = {m: f for m, f in _modules(stdlib.namelist()).items() if m in kept}
+    whole = {m for m in modules if m.split(".")[0] in WHOLE}  # Pyodide's C core imports these as it starts
+    return _closure(stdlib, modules, seeds | set(ALWAYS) | whole, at_import)
+
+
+def _closure(stdlib: zipfile.ZipFile, modules: dict[str, tuple[str, bool]], start: set[str],
+             follow: Callable[[str, str], set[str]]) -> set[str]:
+    """The `modules` reachable from `start` by what `follow` finds in each (and each one's package)."""
+    todo, found = [m for m in start if m in modules], set()
     while todo:
         name = todo.pop()
-        if name in kept:
+        if name in found:
             continue
-        kept.add(name)
+        found.add(name)
         file, is_package = modules[name]
         text = stdlib.read(file).decode("utf-8", "replace")
         package = name if is_package else name.rpartition(".")[0]
-        found = imports(text, package) | {name.rpartition(".")[0]} - {""}
-        todo += [m for m in found if m in modules and m not in kept]
-    return kept
+        todo += [m for m in follow(text, package) | {package} if m in modules and m not in found]
+    return found
 
 
-def trimmed(stdlib_zip: Path, sources: Iterable[Path]) -> tuple[bytes, int, int]:
-    """(the trimmed zip, files kept, files in the original). `sources`: the Python and JavaScript files whose
-    imports seed it. A kept package keeps its data files (anything not .py below it)."""
+@dataclass
+class Trimmed:
+    data: bytes  # the trimmed zip
+    files: int  # files kept
+    total: int  # files in the original
+    startup: list[str]  # the kept .py files that a page's start may import (`startup`)
+
+
+def trimmed(stdlib_zip: Path, sources: Iterable[Path]) -> Trimmed:
+    """`sources`: the Python and JavaScript files whose imports seed it. A kept package keeps its data files
+    (anything not .py below it)."""
     seeds: set[str] = set()
     for path in sources:
         seeds |= imports(path.read_text(errors="replace"))
@@ -92,9 +146,10 @@ def trimmed(stdlib_zip: Path, sources: Iterable[Path]) -> tuple[bytes, int, int]
         files = {modules[m][0] for m in kept}
         folders = tuple(modules[m][0][: -len("__init__.py")] for m in kept if modules[m][1])
         files |= {n for n in src.namelist() if not n.endswith((".py", "/")) and n.startswith(folders)}
+        early = sorted(modules[m][0] for m in startup(src, kept, seeds))  # before writestr reuses src's ZipInfos
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as out:
             for info in src.infolist():
                 if info.filename in files:
                     out.writestr(info, src.read(info.filename), compress_type=info.compress_type)
-        return buf.getvalue(), len(files), len([n for n in src.namelist() if not n.endswith("/")])
+        return Trimmed(buf.getvalue(), len(files), len([n for n in src.namelist() if not n.endswith("/")]), early)
