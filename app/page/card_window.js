@@ -7,13 +7,14 @@
 // Why: every frame restyled, laid out and pre-painted every shown card, 150-190 ms at 2,000 cards whatever changed
 // (a filter, a grouping, 100 cards moved), and a filter's stylesheet rule restyled all of them; a frame's work and
 // a filter's now follow WINDOW. Cards have no `content-visibility: auto`: with the window it saved little and made
-// hiding 120 cards cost 45-60 ms (2026-12-02, this machine; 5 ms without it).
+// hiding 120 cards cost 45-60 ms (2026-12-02, this machine; 5 ms without it). WINDOW went from 120 to 72 for
+// the same reason: showing a window's new cards is a frame's work, 25-40 ms for 120 here.
 // It is applied at once when the container changes (a MutationObserver: cards added, moved or removed, a card's
 // count, the filter), at the next frame when the page scrolls near the window's edge or is resized, and by
 // `reveal(card)` (the keyboard's next card). The displayed cards are measured (a layout) at the next frame, or at
 // once when scrolling or revealing. The window starts on a row's first column within its group, so sliding it
 // moves no card sideways.
-export const WINDOW = 120; // cards displayed (and up to a row more): 24 rows of 5, the page's widest; 8 or more screens
+export const WINDOW = 72; // cards displayed (and up to a row more): 14 rows of 5, the page's widest; about 5 screens
 
 function spacer() {
   const node = document.createElement('div');
