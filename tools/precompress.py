@@ -12,7 +12,7 @@ from pathlib import Path
 from app.logic.errors import UserError
 
 # Not .zip (compressed already), except the build's own (the app, the standard library): stored, so that they are
-# compressed as a whole, across files (the standard library: 0.98 MB brotli stored, 1.35 MB as deflated entries).
+# compressed as a whole, across files (app.zip: 48 KB brotli stored, 76 KB as deflated entries).
 SUFFIXES = (".wasm", ".js", ".mjs", ".json", ".css", ".html", ".bin", ".toml", ".py", "app.zip", "python_stdlib.zip")
 MIN_BYTES = 1024
 ENCODED = (".br", ".gz")
