@@ -271,4 +271,11 @@ def test_two_tabs_see_each_others_changes_and_a_stale_one_cannot_hide_or_resurre
                         "photo: new Blob([new Uint8Array([255, 216])])})"
                         ".then(() => 'stored', (e) => e.code)", DIM)
     assert orphan == "conflict"  # an example of a label deleted elsewhere is refused, not hidden
+    during = b.evaluate("""() => {  // what another tab's change does: the set is read again; meanwhile, requests
+        const ask = (type, detail) => window.snaptag.client.teach(type, {set: 'My labels', ...detail})
+            .then((r) => r.labels ?? r.scores?.length ?? r.count, (e) => e.code);
+        return Promise.all([ask('teach_open'), ask('teach_scores', {embeddings: []}),
+                            ask('teach_label', {op: 'add', name: 'Cats'}), ask('teach_open')]);
+    }""")
+    assert during == [[], 0, 0, ["Cats"]]  # was 'not_loaded' while it was read (the write waits its turn)
     context.close()

@@ -12,7 +12,8 @@
 //              model (metadata `taught`, worker/taught_model.js) adds its own labels' scores when not asked that
 //   resize   {file, maxSide, quality}         -> resized {blob, width, height}  (JPEG: upright, no metadata;
 //              maxSide and quality as app/logic/result.py's check_resize leaves them)
-//   Label sets: every teach_* request but teach_list names its `set`; several may be open at once.
+//   Label sets: every teach_* request but teach_list names its `set`; several may be open at once. A set's
+//   opening and writes take turns (an add waits for a read-again another tab's change started; reads do not wait).
 //   teach_open {set}                          -> progress {done, total}* -> teach {labels, examples: [{id, label,
 //              photo}], updated, failed: [{id, label, message}], persistent, message, count}  (read again if open)
 //   teach_label {set, op: 'add'|'rename'|'delete', name, to?, ids?} -> teach {count}
@@ -43,6 +44,7 @@ const THUMB = 192; // app/logic/teach_io.py THUMB_SIDE says it to the user
 const RESIZE_MODES = ['squash', 'crop'];
 let model = null; // {graph, nodes, metadata, input: {size, resize}, taught (a taught model's ExampleBank, or null)}
 const sets = new Map(); // label set name -> TaughtSet, while open
+const turns = new Map(); // label set name -> the promise of its last opening or write: the next one waits for it
 
 async function fetchCounting(url, onBytes) {
   const res = await fetch(url);
@@ -186,6 +188,15 @@ async function stored(set, change) {
   return { count: set.bank.size };
 }
 
+// `work()` once the set's earlier opening or write has ended (however it ended).
+function inTurn(name, work) {
+  const mine = (turns.get(name) ?? Promise.resolve()).then(work, work);
+  const done = () => turns.get(name) === mine && turns.delete(name);
+  turns.set(name, mine);
+  mine.then(done, done);
+  return mine;
+}
+
 function close(name) {
   sets.get(name)?.close();
   sets.delete(name);
@@ -194,16 +205,23 @@ function close(name) {
 async function teachOpen({ set: name }, progress) {
   if (typeof name !== 'string' || !name) throw new RequestError('bad_request', 'teach_open needs the set\'s name');
   const { metadata } = loadedModel();
-  close(name);
+  return inTurn(name, () => openSet(name, metadata, progress));
+}
+
+async function openSet(name, metadata, progress) {
   const set = new TaughtSet(metadata.outputs.embedding, String(metadata.embedding_id || metadata.model_id || ''));
   const opened = await set.open(name, (photo) => look(photo, false), progress);
+  close(name); // the set read before stays open until now: a request meanwhile is answered, not 'not_loaded'
   sets.set(name, set);
   return { ...opened, count: set.bank.size };
 }
 
 function teachLabel({ set: name, op, name: label, to, ids = [] }) {
-  const set = taughtSet(name);
   if (typeof label !== 'string' || !label) throw new RequestError('bad_request', 'a label needs a name');
+  return inTurn(name, () => changeLabel(taughtSet(name), op, label, to, ids));
+}
+
+function changeLabel(set, op, label, to, ids) {
   if (op === 'add') return stored(set, () => set.addLabel(label));
   if (op === 'rename') return stored(set, () => set.renameLabel(label, String(to)));
   if (op === 'delete') return stored(set, () => set.deleteLabel(label, ids));
@@ -223,12 +241,19 @@ async function teachAdd({ set: name, exampleId, label, file, embedding, photo })
     throw new RequestError('bad_request', 'an example\'s embedding must be finite numbers, not all zero');
   }
   if (embedding === undefined) ({ embedding, thumb: photo } = await look(file, true));
-  const reply = await stored(set, () => set.add(exampleId, label, Float32Array.from(embedding), photo));
+  const reply = await inTurn(name, () => { // the set as read last (another tab's change may have had it read again)
+    const now = taughtSet(name);
+    return stored(now, () => now.add(exampleId, label, Float32Array.from(embedding), photo));
+  });
   return { ...reply, thumb: photo };
 }
 
 async function teachDrop({ set: name }) {
   if (typeof name !== 'string' || !name) throw new RequestError('bad_request', 'teach_drop needs the set\'s name');
+  return inTurn(name, () => dropSet(name));
+}
+
+async function dropSet(name) {
   close(name);
   MemoryDb.sets.delete(name);
   try {
@@ -257,7 +282,10 @@ const handlers = {
   teach_open: teachOpen,
   teach_label: teachLabel,
   teach_add: teachAdd,
-  teach_remove: ({ set, ids }) => stored(taughtSet(set), () => taughtSet(set).remove(Array.from(ids ?? [], String))),
+  teach_remove: ({ set: name, ids }) => inTurn(name, () => {
+    const set = taughtSet(name);
+    return stored(set, () => set.remove(Array.from(ids ?? [], String)));
+  }),
   teach_dump: ({ set }) => taughtSet(set).dump(),
   teach_scores: ({ set, embeddings = [] }) => ({
     scores: Array.from(embeddings, (e) => taughtSet(set).labelScores(e)),

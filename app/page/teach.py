@@ -83,11 +83,9 @@ class TeachPanel:
         self.refreshing = asyncio.get_event_loop().call_later(0.3, lambda: self.run(self.reread()))
 
     async def redraw(self) -> None:
-        """Read the set again (or anew, if it was removed) and show it anew."""
-        ui.clearAll(document.getElementById("teach-labels"))
-        self.nodes.clear()
-        self.figs.clear()
-        await self.restore()
+        """Read the set again (or anew, if it was removed) and show it anew: the old labels stay shown until the
+        set is read, so a label shown is one the worker has."""
+        await self.restore(anew=True)
         self.cards.rule = self.rule
 
     async def reread(self) -> None:
@@ -238,12 +236,16 @@ class TeachPanel:
         self.run(self.add_examples(name, list(js_files)))
         return True
 
-    async def restore(self) -> None:
+    async def restore(self, anew: bool = False) -> None:
         """Labels and examples as the worker reads them from IndexedDB (examples taught with another model are
         embedded again there; a removed set is made anew), shown. window.snaptag.teachRestoreMs: how long it
-        took."""
+        took. `anew`: what is shown goes, once the set is read."""
         t0 = time.perf_counter()
         self.set = await labels.open(TEACH_SET, progress, again=self.set is not None)
+        if anew:
+            ui.clearAll(document.getElementById("teach-labels"))
+            self.nodes.clear()
+            self.figs.clear()
         self.following.track(self.set)
         names, opened = self.set.labels, self.set.opened
         for n in range(0, len(names), CHUNK):  # built in JS, a chunk per task: no long task however many
