@@ -187,9 +187,9 @@ async def _js_resize(file, max_side=None, quality=None):
 
 
 async def _js_labels(verb: str, *args):
-    from app import labels  # noqa: PLC0415  on first use: not part of every page's start
+    from app import labels_js  # noqa: PLC0415  on first use: not part of every page's start
 
-    return await labels.js_verb(verb, *args)
+    return await labels_js.js_verb(verb, *args)
 
 
 snaptag._register(js_object({"ready": _for_js(_js_ready), "classify": _for_js(_js_classify),

@@ -311,43 +311,8 @@ async def remove(name: object) -> None:
     tabs.tell("teach", here=True, set=name)  # teach mode, here too, shows its set anew if it was this one
 
 
-def _handle(name: object) -> LabelSet:
+def opened(name: object) -> LabelSet:
+    """The open set called `name`; ApiError 'not_loaded' if it is not open."""
     if name not in _open:
         raise ApiError("not_loaded", f"the label set {str(name)[:100]!r} is not open (was it removed?): open it again")
     return _open[name]
-
-
-async def _js_open(name) -> str:
-    return (await open(name)).name
-
-
-async def _js_import(name, file=None) -> str:
-    return (await import_set(file, name)).name
-
-
-async def _js_list(_name=None) -> list[str]:
-    return await list_sets()
-
-
-async def _js_predict(label_set: LabelSet, source) -> dict:
-    return (await label_set.predict_class(source)).public()
-
-
-async def _js_counts(label_set: LabelSet) -> dict[str, int]:
-    return label_set.get_class_example_count()
-
-
-SETS = {"open": _js_open, "import": _js_import, "list": _js_list, "remove": remove}
-VERBS = {"addExample": LabelSet.add_example, "deleteExample": LabelSet.delete_example,
-         "renameClass": LabelSet.rename_class, "clearClass": LabelSet.clear_class,
-         "deleteClass": LabelSet.delete_class, "getClassExampleCount": _js_counts, "predictClass": _js_predict,
-         "export": LabelSet.export, "exportModel": LabelSet.export_model}
-
-
-async def js_verb(verb: str, name=None, *args):
-    """window.snaptag.labels and its sets' verbs (app/page/api.js): JavaScript's names, Python's work."""
-    if verb in SETS:
-        return await SETS[verb](name, *args)
-    if verb not in VERBS:
-        raise ApiError("bad_request", f"unknown label set verb {verb!r}")
-    return await VERBS[verb](_handle(name), *args)
