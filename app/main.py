@@ -57,6 +57,11 @@ class Page:
         else:
             download(report.to_csv(items, cmap, model_id, names), "snaptag-results.csv", "text/csv")
 
+    async def download_sorted(self) -> None:
+        if self.learning is not None:
+            await self.learning.settled()  # the corrections just made go in the zip too
+        await download_sorted(self.cards, self.model, self.learning.set if self.learning else None)
+
     def set_mode(self, mode: str) -> None:
         self.mode = root.dataset.mode = mode
         try:
@@ -130,8 +135,7 @@ class Page:
         sorter.build_counts([c.id for c in self.model.cmap.categories], self.model.cmap.name)
         listen("export-json", "click", lambda _e: self.export("json"))
         listen("export-csv", "click", lambda _e: self.export("csv"))
-        listen("download-sorted", "click", lambda _e: asyncio.ensure_future(
-            download_sorted(self.cards, self.model, self.learning.set if self.learning else None)))
+        listen("download-sorted", "click", lambda _e: asyncio.ensure_future(self.download_sorted()))
         self.cards.queue.model_ready([c.id for c in self.model.cmap.categories])
         try:
             store = await api.awaited(snaptag, "openResultsStore")

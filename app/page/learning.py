@@ -82,6 +82,11 @@ class Learning:
     def on_override(self, item: Item) -> None:
         asyncio.ensure_future(self.moved(item))
 
+    async def settled(self) -> None:
+        """Returns once every move made so far is learned (Download sorted waits for it: its zip has them all)."""
+        async with self.lock:
+            pass
+
     # -- cards follow the corrections ---------------------------------------------------------------------------
     def changed(self, _label_set) -> None:
         if self.pending is not None:
