@@ -103,7 +103,8 @@ def cmd_fewshot(args: argparse.Namespace) -> int:
         raise UserError(f"--shots takes numbers separated by commas, like 1,5,10 (got {args.shots!r})") from None
     if not shots or min(shots) < 1:
         raise UserError("--shots needs numbers of 1 or more")
-    fewshot_command(Path(args.model), Path(args.data), shots, args.repeats, Path(args.out) if args.out else None)
+    fewshot_command(Path(args.model), Path(args.data), shots, args.repeats, Path(args.out) if args.out else None,
+                    [Path(p) for p in args.strangers or []])
     return 0
 
 
@@ -194,6 +195,9 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--repeats", type=int, default=20, help="random draws of the examples per shot count")
     f.add_argument("--model", default=str(ROOT / "model" / "cafe"))
     f.add_argument("--out", default=None, help="also write the report to this JSON file")
+    f.add_argument("--strangers", action="append",
+                   help="a folder of photos of none of the classes (any depth; repeatable): the share teach mode "
+                        "calls unknown (evaluate --fewshot uses its --data test photos)")
     f.set_defaults(func=cmd_fewshot)
 
     b = sub.add_parser("bench", help="measure the built site in headless Chromium")

@@ -30,3 +30,14 @@ def test_report_skips_shots_larger_than_the_smallest_class():
     assert report["classes"] == 4 and report["n"] == 20 and report["chance"] == 0.25
     assert list(report["accuracy"]) == ["1", "5"]
     assert report["accuracy"]["5"] >= report["accuracy"]["1"] > 0.25
+    assert "strangers_unknown" not in report
+
+
+def test_photos_of_none_of_the_classes_are_called_unknown():
+    rng = np.random.default_rng(3)
+    train, test = _clusters(rng, 10, 0.3), _clusters(rng, 10, 0.3)
+    strangers = np.eye(16)[8:16] * 5.0 + rng.normal(0, 0.3, (8, 16))  # directions no class has
+    report = fewshot_report(train, test, TeachConfig(known_a=10.0, known_b=-4.0), strangers=strangers)
+    assert report["strangers"] == 8
+    assert report["strangers_unknown"] == {"1": 1.0, "5": 1.0, "10": 1.0}
+    assert max(report["teach_unknown"].values()) < 0.1  # while the classes' own photos are known

@@ -82,7 +82,7 @@ def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit:
         if ood_study:
             report["ood_study"] = run_study(model_dir, data_dir, spec, cmap, (probs, emb, labels), ood_out, limit)
     if fewshot_dir is not None:
-        report["fewshot"] = run_fewshot(model_dir, fewshot_dir, spec, limit, meta)
+        report["fewshot"] = run_fewshot(model_dir, fewshot_dir, spec, limit, meta, strangers=emb)
     report["threshold_sweep"] = threshold_sweep(probs, labels, cmap, None if ood_out is None else ood_out[0])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n")
@@ -110,9 +110,10 @@ def run_study(model_dir: Path, data_dir: Path, spec: PreprocessSpec, cmap: Class
 
 
 def run_fewshot(model_dir: Path, root: Path, spec: PreprocessSpec, limit: int, meta: dict,
-                shots: tuple[int, ...] = fewshot.SHOTS, repeats: int = 20) -> dict:
+                shots: tuple[int, ...] = fewshot.SHOTS, repeats: int = 20, strangers: np.ndarray | None = None) -> dict:
     """Teach mode's task on root/{train,test}/<class>/ (classes the model never saw), embedded by the exported
-    graph in tfjs wasm (photos resized by Pillow); scored by nearest centroid and by app/logic/teach.py."""
+    graph in tfjs wasm (photos resized by Pillow); scored by nearest centroid and by app/logic/teach.py.
+    `strangers`: embeddings of photos of none of those classes (how many teach mode calls unknown)."""
     if not all((root / s).is_dir() for s in ("train", "test")):
         raise data.DataError(f"{root} needs train/<class>/ and test/<class>/ folders")
     classes = data.class_folder(root / "train").classes
@@ -121,19 +122,25 @@ def run_fewshot(model_dir: Path, root: Path, spec: PreprocessSpec, limit: int, m
         paths, labels = labelled(root / name, classes, limit)
         embedded[name] = (outputs(model_dir, paths, spec)[1], labels)
     result = fewshot.fewshot_report(embedded["train"], embedded["test"], TeachConfig.from_metadata(meta), shots,
-                                    repeats)
+                                    repeats, strangers)
     print(f"few-shot on {result['classes']} unseen classes ({result['n']} photos, chance {result['chance']:.3f}, "
           f"mean of {repeats} draws):")
     for k in result["accuracy"]:
         print(f"  {k:>2}-shot  teach mode {result['teach_accuracy'][k]:.3f} (unknown {result['teach_unknown'][k]:.3f})"
-              f"  nearest centroid {result['accuracy'][k]:.3f}")
+              f"  nearest centroid {result['accuracy'][k]:.3f}"
+              + (f"  {result['strangers']} strangers called unknown {result['strangers_unknown'][k]:.3f}"
+                 if strangers is not None else ""))
     return result
 
 
-def fewshot_command(model_dir: Path, root: Path, shots: tuple[int, ...], repeats: int, out: Path | None) -> dict:
-    """`build.py fewshot`: teach mode's accuracy on a train/ test/ dataset of new classes."""
+def fewshot_command(model_dir: Path, root: Path, shots: tuple[int, ...], repeats: int, out: Path | None,
+                    strangers: list[Path] | None = None) -> dict:
+    """`build.py fewshot`: teach mode's accuracy on a train/ test/ dataset of new classes (and how many photos
+    under `strangers`, of none of them, it calls unknown)."""
     meta = load_metadata(model_dir)
-    result = run_fewshot(model_dir, root, PreprocessSpec.from_metadata(meta), 0, meta, shots, repeats)
+    spec = PreprocessSpec.from_metadata(meta)
+    others = outputs(model_dir, ood_images(strangers), spec)[1] if strangers else None
+    result = run_fewshot(model_dir, root, spec, 0, meta, shots, repeats, others)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"model": str(model_dir), "data": str(root), **result}, indent=1) + "\n")

@@ -4,7 +4,8 @@ photo classified two ways, mean accuracy over random draws of the examples:
 - `centroid`: the nearest class centroid by cosine (a plain measure of the embedding);
 - `teach`: app/logic/teach.py's decision, exactly what the page does (centred nearest centroid + the calibrated
   unknown rule), from `label_scores` (worker/examples.js labelScores in numpy); its accuracy counts the winning
-  label, and `unknown` is the share it sends to review.
+  label, and `unknown` is the share it sends to review; `strangers_unknown` the share of photos of none of the
+  classes (the café's, say) it sends there too.
 """
 
 from __future__ import annotations
@@ -57,11 +58,17 @@ def nearest_centroid_accuracy(train: np.ndarray, train_labels: np.ndarray, test:
     return float(np.mean(accs))
 
 
+def _decisions(teach: TeachSet, examples: np.ndarray, labels: list[str], queries: np.ndarray) -> list:
+    return [teach.decide(rows) for rows in taught_rows(*label_scores(examples, labels, queries))]
+
+
 def teach_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray, test_labels: np.ndarray,
-                   shots: int, cfg: TeachConfig, repeats: int = 20, seed: int = 0) -> tuple[float, float]:
-    """(accuracy of the winning label, share sent to review as unknown) of the page's classifier."""
+                   shots: int, cfg: TeachConfig, repeats: int = 20, seed: int = 0,
+                   strangers: np.ndarray | None = None) -> tuple[float, float, float | None]:
+    """(accuracy of the winning label, share sent to review as unknown, and the share of `strangers` sent there)
+    of the page's classifier."""
     names = [str(c) for c in test_labels]
-    accs, unknown = [], []
+    accs, unknown, lost = [], [], []
     for picks in _draws(train_labels, shots, repeats, seed):
         teach = TeachSet(cfg)
         for c in np.unique(train_labels):
@@ -69,20 +76,24 @@ def teach_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
         labels = [str(train_labels[i]) for i in picks]
         for i, label in zip(picks, labels):
             teach.add_example(str(i), label)
-        decisions = [teach.decide(rows) for rows in taught_rows(*label_scores(train[picks], labels, test))]
+        decisions = _decisions(teach, train[picks], labels, test)
         accs.append(np.mean([d.top[0][0] == n for d, n in zip(decisions, names)]))
         unknown.append(np.mean([d.category == REVIEW for d in decisions]))
-    return float(np.mean(accs)), float(np.mean(unknown))
+        if strangers is not None:
+            lost.append(np.mean([d.category == REVIEW for d in _decisions(teach, train[picks], labels, strangers)]))
+    return float(np.mean(accs)), float(np.mean(unknown)), float(np.mean(lost)) if lost else None
 
 
 def fewshot_report(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
-                   cfg: TeachConfig, shots: tuple[int, ...] = SHOTS, repeats: int = 20) -> dict:
-    """train/test: (embeddings, labels). Shots larger than the smallest class are skipped."""
+                   cfg: TeachConfig, shots: tuple[int, ...] = SHOTS, repeats: int = 20,
+                   strangers: np.ndarray | None = None) -> dict:
+    """train/test: (embeddings, labels); strangers: embeddings of photos of none of the classes. Shots larger
+    than the smallest class are skipped."""
     smallest = int(np.bincount(train[1]).min())
     n_classes = len(np.unique(train[1]))
     used = [k for k in shots if k <= smallest]
-    teach = {str(k): teach_accuracy(*train, *test, k, cfg, repeats) for k in used}
-    return {
+    teach = {str(k): teach_accuracy(*train, *test, k, cfg, repeats, strangers=strangers) for k in used}
+    report = {
         "classes": n_classes,
         "n": len(test[1]),
         "chance": 1.0 / n_classes,
@@ -91,3 +102,7 @@ def fewshot_report(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray,
         "teach_accuracy": {k: v[0] for k, v in teach.items()},
         "teach_unknown": {k: v[1] for k, v in teach.items()},
     }
+    if strangers is not None:
+        report["strangers"] = len(strangers)
+        report["strangers_unknown"] = {k: v[2] for k, v in teach.items()}
+    return report
