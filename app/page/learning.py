@@ -83,7 +83,8 @@ class Learning:
         asyncio.ensure_future(self.moved(item))
 
     async def settled(self) -> None:
-        """Returns once every move made so far is learned (Download sorted waits for it: its zip has them all)."""
+        """Returns once every move made so far is learned (Export and Download sorted wait for it: their files
+        have them all)."""
         async with self.lock:
             pass
 
@@ -183,13 +184,15 @@ class Learning:
         self.show()
 
     async def reset(self) -> None:
+        await self.settled()  # a move made just before the click is counted, and forgotten with the rest
         n = len(self.set.teach.examples)
         if not n or not window.confirm(f"Forget all {n} corrections? Photos you moved stay where you put them; "
                                        "new photos are sorted by the model alone."):
             return
         try:
-            for label in list(self.set.teach.labels):
-                await self.set.clear_class(label)
+            async with self.lock:  # no move is learned halfway through
+                for label in list(self.set.teach.labels):
+                    await self.set.clear_class(label)
         except ApiError as err:
             say(f"Could not forget them all: {err.message}", error=True)
             return
@@ -198,6 +201,7 @@ class Learning:
         self.show()
 
     async def export(self) -> None:
+        await self.settled()  # a move made just before the click is in the file
         n = len(self.set.teach.examples)
         if not n:
             say("Nothing to export yet: move a card to another category first.", error=True)
