@@ -41,3 +41,15 @@ def test_photos_of_none_of_the_classes_are_called_unknown():
     assert report["strangers"] == 8
     assert report["strangers_unknown"] == {"1": 1.0, "5": 1.0, "10": 1.0}
     assert max(report["teach_unknown"].values()) < 0.1  # while the classes' own photos are known
+
+
+def test_the_unknown_rule_is_fit_on_the_pool_or_falls_back_to_the_backbones_own_fit():
+    from model.training.teach_calibration import FALLBACKS, calibrate
+
+    rng = np.random.default_rng(4)
+    pool = {f"c{i}": np.eye(12, 16)[i] * 5.0 + rng.normal(0, 0.6, (12, 16)) for i in range(12)}
+    fit = calibrate(pool, seed=0)
+    assert fit["known_a"] > 0 and fit["calibration"].startswith("200 few-shot tasks from 12 pool classes")
+    small = calibrate(dict(list(pool.items())[:4]), backbone="lite1")
+    assert (small["known_a"], small["known_b"]) == FALLBACKS["lite1"][0] != FALLBACKS["lite0"][0]
+    assert small["calibration"].startswith("fallback: lite1's fit")

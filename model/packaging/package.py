@@ -66,7 +66,7 @@ def package(backbone: keras.Model, model_head: keras.Model, cfg: TrainConfig, cl
 
     meta = metadata(cfg, classes, temperature, int(feats["test"].shape[1]))
     pool = {k.split("/", 1)[1]: v for k, v in feats.items() if k.startswith("pool/")}
-    meta["teach"] = calibrate(pool, seed=cfg.seed)
+    meta["teach"] = calibrate(pool, seed=cfg.seed, backbone=cfg.backbone)
     print(f"teach mode: P(known) = sigmoid({meta['teach']['known_a']} * cosine + {meta['teach']['known_b']}) "
           f"({meta['teach']['calibration']})")
     cmap = ClassMap(tuple(ClassInfo(**c) for c in meta["classes"]), meta["threshold"])

@@ -35,21 +35,23 @@ def task_scores(examples: np.ndarray, labels: list[str], queries: np.ndarray,
     return centroid[np.arange(len(centroid)), winners], best, shifted
 
 
-FALLBACK = (9.4179, -4.6485)  # known_a, known_b of Lite0 @224 fit on pretrain/ (model/cafe, 2026-12): a pool
-EXAMPLE_FALLBACK = (10.8957, -5.0683)  # too small to fit on gets these, said so in the metadata's `calibration`
+# (known_a, known_b), (example_a, example_b) per backbone at its own input size, fit on pretrain/ (2026-12: Lite0
+# @224 from model/cafe, Lite1 @240 from the same recipe): a pool too small to fit on gets these, said so in the
+# metadata's `calibration`
+FALLBACKS = {"lite0": ((9.4179, -4.6485), (10.8957, -5.0683)), "lite1": ((9.7712, -4.9675), (11.2529, -5.366))}
 
 
-def calibrate(features: dict[str, np.ndarray], cfg: TeachConfig | None = None, seed: int = 0) -> dict:
-    """features: class name -> (n, D) embeddings. Returns the metadata entry `teach`."""
+def calibrate(features: dict[str, np.ndarray], cfg: TeachConfig | None = None, seed: int = 0,
+              backbone: str = "lite0") -> dict:
+    """features: class name -> (n, D) embeddings of a `backbone` model. Returns the metadata entry `teach`."""
     cfg = cfg or TeachConfig()
     rng = np.random.default_rng(seed)
     names = sorted(c for c, x in features.items() if len(x) >= 2)
     if len(names) < 5:
-        a, b = FALLBACK
-        ea, eb = EXAMPLE_FALLBACK
+        (a, b), (ea, eb) = FALLBACKS[backbone]
         return {"temperature": cfg.temperature, "known_a": a, "known_b": b, "min_known": cfg.min_known,
                 "example_a": ea, "example_b": eb,
-                "calibration": "fallback: Lite0 @224's fit on pretrain/ (this pool has fewer than 5 classes)"}
+                "calibration": f"fallback: {backbone}'s fit on pretrain/ (this pool has fewer than 5 classes)"}
     cos, one, known, shifted = [], [], [], []
     for _ in range(TASKS):
         ways = int(rng.integers(2, min(7, len(names) - 3) + 1))
