@@ -176,18 +176,6 @@ function taughtSet(name) {
   return sets.get(name);
 }
 
-// A write to IndexedDB that fails (storage full, say) is a 'storage' error, not a hang.
-async function stored(set, change) {
-  try {
-    await change();
-  } catch (err) {
-    if (err instanceof RequestError) throw err;
-    if (err?.name === 'Conflict') throw new RequestError('conflict', err.message);
-    throw new RequestError('storage', `could not be kept in this browser: ${err?.message || err}`);
-  }
-  return { count: set.bank.size };
-}
-
 // `work()` once the set's earlier opening or write has ended (however it ended).
 function inTurn(name, work) {
   const mine = (turns.get(name) ?? Promise.resolve()).then(work, work);
@@ -195,6 +183,22 @@ function inTurn(name, work) {
   turns.set(name, mine);
   mine.then(done, done);
   return mine;
+}
+
+// `change(set)` in its turn, on the set as read last (another tab's change may have had it read again). A write
+// to IndexedDB that fails (storage full, say) is a 'storage' error, not a hang.
+function write(name, change) {
+  return inTurn(name, async () => {
+    const set = taughtSet(name);
+    try {
+      await change(set);
+    } catch (err) {
+      if (err instanceof RequestError) throw err;
+      if (err?.name === 'Conflict') throw new RequestError('conflict', err.message);
+      throw new RequestError('storage', `could not be kept in this browser: ${err?.message || err}`);
+    }
+    return { count: set.bank.size };
+  });
 }
 
 function close(name) {
@@ -218,13 +222,9 @@ async function openSet(name, metadata, progress) {
 
 function teachLabel({ set: name, op, name: label, to, ids = [] }) {
   if (typeof label !== 'string' || !label) throw new RequestError('bad_request', 'a label needs a name');
-  return inTurn(name, () => changeLabel(taughtSet(name), op, label, to, ids));
-}
-
-function changeLabel(set, op, label, to, ids) {
-  if (op === 'add') return stored(set, () => set.addLabel(label));
-  if (op === 'rename') return stored(set, () => set.renameLabel(label, String(to)));
-  if (op === 'delete') return stored(set, () => set.deleteLabel(label, ids));
+  if (op === 'add') return write(name, (set) => set.addLabel(label));
+  if (op === 'rename') return write(name, (set) => set.renameLabel(label, String(to)));
+  if (op === 'delete') return write(name, (set) => set.deleteLabel(label, ids));
   throw new RequestError('bad_request', `unknown label change ${JSON.stringify(op)}`);
 }
 
@@ -241,10 +241,7 @@ async function teachAdd({ set: name, exampleId, label, file, embedding, photo })
     throw new RequestError('bad_request', 'an example\'s embedding must be finite numbers, not all zero');
   }
   if (embedding === undefined) ({ embedding, thumb: photo } = await look(file, true));
-  const reply = await inTurn(name, () => { // the set as read last (another tab's change may have had it read again)
-    const now = taughtSet(name);
-    return stored(now, () => now.add(exampleId, label, Float32Array.from(embedding), photo));
-  });
+  const reply = await write(name, (set) => set.add(exampleId, label, Float32Array.from(embedding), photo));
   return { ...reply, thumb: photo };
 }
 
@@ -282,10 +279,7 @@ const handlers = {
   teach_open: teachOpen,
   teach_label: teachLabel,
   teach_add: teachAdd,
-  teach_remove: ({ set: name, ids }) => inTurn(name, () => {
-    const set = taughtSet(name);
-    return stored(set, () => set.remove(Array.from(ids ?? [], String)));
-  }),
+  teach_remove: ({ set: name, ids }) => write(name, (set) => set.remove(Array.from(ids ?? [], String))),
   teach_dump: ({ set }) => taughtSet(set).dump(),
   teach_scores: ({ set, embeddings = [] }) => ({
     scores: Array.from(embeddings, (e) => taughtSet(set).labelScores(e)),
