@@ -21,7 +21,7 @@ from app.logic import report, teach  # noqa: E402
 from app.logic.queue import DONE, ERROR, PhotoQueue  # noqa: E402
 from app.page import sorter  # noqa: E402
 from app.page.cards import CardList  # noqa: E402
-from app.page.download import download_sorted  # noqa: E402
+from app.page.download import download_sorted, offer  # noqa: E402
 
 # a taught model or a label set (Sort with) sends what is unlike every label to review: app/logic/teach.py's reasons
 SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", "unsure": " (unsure)", **teach.REASONS}
@@ -137,6 +137,7 @@ class Page:
         listen("export-csv", "click", lambda _e: self.export("csv"))
         listen("download-sorted", "click", lambda _e: asyncio.ensure_future(self.download_sorted()))
         self.cards.queue.model_ready([c.id for c in self.model.cmap.categories])
+        self.cards.names = self.model.cmap.name  # the kept results' cards, restored before the rule is set
         try:
             store = await api.awaited(snaptag, "openResultsStore")
             self.cards.keep = await sorter.restore(self.cards, store, self.model.model_id)
@@ -162,6 +163,7 @@ class Page:
         root.dataset.snaptag = "ready"
         self.cards.pump()
         sorter.render_counts(self.cards.queue)
+        offer(self.cards)
 
 
 queue = PhotoQueue()
@@ -169,6 +171,7 @@ queue = PhotoQueue()
 
 def changed() -> None:
     sorter.render_counts(queue)
+    offer(cards)  # what Download sorted can include
     if page.review is not None:
         page.review.changed()
 

@@ -68,11 +68,30 @@ def test_large_files_have_precompressed_copies_that_serve_sends(dist: Path):
         assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == (dist / "index.html").read_bytes()
         headers, body = get("pyodide/pyodide.asm.wasm")
         assert headers["Content-Encoding"] is None and body == wasm.read_bytes()
+        brotli, _ = get("pyodide/pyodide.asm.wasm", **{"Accept-Encoding": "br"})
+        assert brotli["ETag"] != headers["ETag"]  # one validator per encoding
+        for tag, encoding in ((headers["ETag"], ""), (brotli["ETag"], "br")):
+            try:
+                get("pyodide/pyodide.asm.wasm", **{"Accept-Encoding": encoding, "If-None-Match": tag})
+                raise AssertionError("expected a 304")
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 304
+        # Validated by content, never by date: a build that brought back an older file (serve --model, then the
+        # café model again) kept its old date, and a 304 handed the service worker the other build's file.
+        meta = dist / "model" / "metadata.json"
+        stat, original = meta.stat(), meta.read_bytes()
+        old_headers, _ = get("model/metadata.json")
         try:
-            get("pyodide/pyodide.asm.wasm", **{"Accept-Encoding": "br", "If-Modified-Since": headers["Last-Modified"]})
-            raise AssertionError("expected a 304")
-        except urllib.error.HTTPError as exc:
-            assert exc.code == 304
+            meta.write_bytes(original.replace(b'"threshold"', b'"threshold" '))
+            os.utime(meta, (stat.st_atime, stat.st_mtime - 3600))  # changed, yet dated an hour earlier
+            fresh, body = get("model/metadata.json", **{"If-Modified-Since": old_headers["Last-Modified"],
+                                                        "If-None-Match": old_headers["ETag"]})
+            assert body == meta.read_bytes() and fresh["ETag"] != old_headers["ETag"]
+            _, body = get("model/metadata.json", **{"If-Modified-Since": old_headers["Last-Modified"]})
+            assert body == meta.read_bytes()
+        finally:
+            meta.write_bytes(original)
+            os.utime(meta, (stat.st_atime, stat.st_mtime))
         css = dist / "app" / "page" / "snaptag.css"
         stat = css.stat()
         os.utime(css, (stat.st_atime, time.time() + 60))  # edited after the build: its copies are stale

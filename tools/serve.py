@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import email.utils
 import errno
 import functools
+import hashlib
 import http.server
 import json
 import os
@@ -66,6 +66,23 @@ def describe_upload(content_type: str, body: bytes) -> dict:
     return {"name": text(name) if name else "", "photos": photos, "fields": texts}
 
 
+_tags: dict[tuple[str, int, int], str] = {}  # (path, mtime_ns, size) -> the file's SHA-256 (hex, first 32)
+_tags_lock = threading.Lock()
+
+
+def content_tag(path: Path) -> str:
+    """The file's content hash, read once per version of the file."""
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    with _tags_lock:
+        if key in _tags:
+            return _tags[key]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+    with _tags_lock:
+        _tags[key] = digest
+    return digest
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
     prefix = "/"
@@ -93,39 +110,38 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             super().do_GET()
 
     def send_head(self):
-        """A file's precompressed copy (`.br`, else `.gz`, made by the build) when the browser takes it, as a
-        static host with precompression does; the file itself otherwise. Same validator (Last-Modified), so a
-        conditional request still gets its 304."""
+        """A file, or its precompressed copy (`.br`, else `.gz`, made by the build) when the browser takes it, as
+        a static host with precompression does. Validated by content, never by date: the ETag is the file's
+        SHA-256 (one per encoding), a 304 answers only an If-None-Match that names it. A build that brings back
+        an older file (another --model, say) keeps old dates, and a 304 by If-Modified-Since once handed the
+        service worker the other build's file."""
         path = Path(self.translate_path(self.path))
-        accepted = {token.split(";")[0].strip() for token in self.headers.get("Accept-Encoding", "").split(",")}
         if path.is_dir() and self.path.split("?")[0].endswith("/"):
             path = path / "index.html"  # a folder's URL is its index page
         if not path.is_file():
-            return super().send_head()
+            return super().send_head()  # a folder without its slash (a redirect) or a 404
+        accepted = {token.split(";")[0].strip() for token in self.headers.get("Accept-Encoding", "").split(",")}
         copies = {e: path.with_name(path.name + suffix) for e, suffix in ENCODINGS.items() if e in accepted}
         encoding = next((e for e, copy in copies.items()  # a copy older than its file is stale: not used
                          if copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime), None)
-        if encoding is None:
-            return super().send_head()
-        modified = path.stat().st_mtime
-        since = self.headers.get("If-Modified-Since")
-        if since and "If-None-Match" not in self.headers:
-            try:
-                if int(modified) <= email.utils.parsedate_to_datetime(since).timestamp():
-                    self.send_response(304)
-                    self.send_header("Vary", "Accept-Encoding")
-                    self.end_headers()
-                    return None
-            except (TypeError, ValueError, IndexError, OverflowError):
-                pass
-        f = open(copies[encoding], "rb")  # noqa: SIM115  (http.server closes it)
+        tag = f'"{content_tag(path)}{"-" + encoding if encoding else ""}"'
+        wanted = {t.strip().removeprefix("W/") for t in self.headers.get("If-None-Match", "").split(",")}
+        if tag in wanted or "*" in wanted:
+            self.send_response(304)
+            self.send_header("ETag", tag)
+            self.send_header("Vary", "Accept-Encoding")
+            self.end_headers()
+            return None
+        f = open(copies[encoding] if encoding else path, "rb")  # noqa: SIM115  (http.server closes it)
         self.raw_length = path.stat().st_size
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", encoding)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.send_header("Vary", "Accept-Encoding")
         self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
-        self.send_header("Last-Modified", self.date_time_string(int(modified)))
+        self.send_header("ETag", tag)
+        self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
         self.end_headers()
         return f
 

@@ -3,6 +3,7 @@ plus a service worker that precaches every file (versioned by content, so a new 
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import io
 import json
@@ -139,10 +140,10 @@ def stdlib_zip(root: Path, files: dict[str, Path]) -> bytes:
 
 
 def _same(src: Path, dst: Path) -> bool:
-    if not dst.exists():
-        return False
-    a, b = src.stat(), dst.stat()
-    return a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns
+    """Whether dst/ already holds src's bytes. By content, not by date: a build that brings an older file back
+    (another --model, a checkout) must write it, with the time of this build (docs/deploy.md: hosts validate by
+    date)."""
+    return dst.exists() and src.stat().st_size == dst.stat().st_size and filecmp.cmp(src, dst, shallow=False)
 
 
 def digests(dist: Path, rels: list[str]) -> dict[str, str]:
@@ -179,7 +180,7 @@ def build_site(root: Path, dist: Path, model: Path | None = None) -> BuildResult
         dst = dist / rel
         if not _same(src, dst):
             dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
+            shutil.copyfile(src, dst)  # dated now: a host's Last-Modified moves on
             copied += 1
     lock = json.loads((root / "node_modules" / LOCK).read_text())
     made = {PYTHON_ZIP: python_zip(root), STDLIB_ZIP: stdlib_zip(root, files),

@@ -62,6 +62,30 @@ def unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
+STILL_SORTING = "still being sorted"
+NO_FILE = "the page no longer has this photo (added before a reload)"
+
+
+def left_out_why(item: Item, have_file: Callable[[int], bool]) -> str | None:
+    """Why a photo (not a later copy of another) can't go in the zip, or None."""
+    if item.status not in (DONE, ERROR):
+        return STILL_SORTING
+    return None if have_file(item.id) else NO_FILE
+
+
+def offer(items: list[Item], have_file: Callable[[int], bool]) -> tuple[int, str]:
+    """What Download sorted can include, said on its button before it runs: (photos it would zip, the text)."""
+    photos = [item for item in items if item.duplicate_of is None]
+    why = [left_out_why(item, have_file) for item in photos]
+    n, old = why.count(None), why.count(NO_FILE)
+    text = f"Download sorted (zip, {n} photo{'s' if n != 1 else ''}"
+    if n < len(photos):
+        text = f"Download sorted (zip, {n} of {len(photos)} photos"
+    if old:
+        text += f"; {old} added before a reload can't be included"
+    return n, text + ")"
+
+
 def plan(items: list[Item], have_file: Callable[[int], bool], name: Callable[[str], str]) -> Plan:
     """Where each photo goes: `have_file(item_id)`: whether the page still has its original; `name`: a category's
     name (the folder). Photos still being sorted, and those whose file the page no longer has, are left out."""
@@ -70,11 +94,9 @@ def plan(items: list[Item], have_file: Callable[[int], bool], name: Callable[[st
     for item in items:
         if item.duplicate_of is not None:
             continue
-        if item.status not in (DONE, ERROR):
-            left_out[item.id] = "still being sorted"
-            continue
-        if not have_file(item.id):
-            left_out[item.id] = "the page no longer has this photo (added before a reload)"
+        why = left_out_why(item, have_file)
+        if why:
+            left_out[item.id] = why
             continue
         folder = safe(name(item.category), "category") if item.status == DONE else NOT_SORTED
         file = unique(safe(item.name, "photo"), taken.setdefault(folder, set()))

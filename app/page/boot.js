@@ -104,6 +104,14 @@ function offerUpdate(waiting) {
   };
 }
 
+// The offline copy's install failed (`text`), or worked again (null): #update says so.
+function installFailed(text) {
+  const note = document.getElementById('update-failed');
+  note.textContent = text || '';
+  note.hidden = !text;
+  root.dataset.updateFailed = text ? 'true' : '';
+}
+
 if ('serviceWorker' in navigator && window.isSecureContext) {
   // A new build took over (this tab's button, or another tab's): every tab reloads with it, so no tab runs the
   // old page over the new files. Results still being written are let finish first (up to 5 s).
@@ -119,12 +127,24 @@ if ('serviceWorker' in navigator && window.isSecureContext) {
     .then(() => navigator.serviceWorker.register('./sw.js'))
     .then((reg) => {
       if (reg.waiting && navigator.serviceWorker.controller) offerUpdate(reg.waiting);
-      reg.addEventListener('updatefound', () => {
-        const next = reg.installing;
-        next.addEventListener('statechange', () => {
-          if (next.state === 'installed' && navigator.serviceWorker.controller) offerUpdate(next);
-        });
+      // An install that fails (a file that is not the build's, a server that went away mid-way) is said and
+      // tried again, sooner at first: a silent failure once left a page on another build's files for good.
+      let retries = 0;
+      const watch = (next) => next.addEventListener('statechange', () => {
+        if (next.state === 'installed') {
+          next.wasInstalled = true;
+          retries = 0;
+          installFailed(null);
+          if (navigator.serviceWorker.controller) offerUpdate(next);
+        } else if (next.state === 'redundant' && !next.wasInstalled) { // (a replaced one was installed first)
+          const wait = Math.min(30 * 60, 10 * 2 ** retries++);
+          installFailed(`The ${navigator.serviceWorker.controller ? 'new version' : 'offline copy'} could not be `
+            + `saved in this browser; trying again in ${wait < 60 ? `${wait} s` : `${Math.round(wait / 60)} min`}.`);
+          setTimeout(() => reg.update().catch(() => {}), wait * 1000);
+        }
       });
+      if (reg.installing) watch(reg.installing);
+      reg.addEventListener('updatefound', () => watch(reg.installing));
       const check = () => reg.update().catch(() => {}); // offline: nothing to learn
       setInterval(check, 30 * 60 * 1000);
       document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && check());

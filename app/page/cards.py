@@ -48,6 +48,7 @@ class CardList:
         self.container = document.getElementById(container_id)
         self.queue, self.reasons, self.on_change, self.keep = queue, reasons, on_change, keep
         self.rule: Rule | None = None
+        self.names: Callable[[str], str] = str  # names categories until the rule is set (a reload's cards)
         self.on_override: Callable[[Item], None] = lambda _item: None  # told of each move the user makes
         self.files: dict = {}  # item id -> the File as added (this visit's photos): to classify, retry, Download sorted
         self.refused: set[int] = set()  # item ids snaptag can't read: a retry can't help, so no Retry
@@ -63,7 +64,7 @@ class CardList:
         listen(self.container, "change", self._override)  # every card's category menu
 
     def name(self, category: str) -> str:
-        return self.rule.name(category) if self.rule else category
+        return self.rule.name(category) if self.rule else self.names(category)
 
     def add_files(self, js_files) -> None:
         for f in js_files:
@@ -74,6 +75,8 @@ class CardList:
         self.on_change()
 
     def pump(self) -> None:
+        if self.rule is None:  # the mode is not ready: photos wait (the rule's setter pumps)
+            return
         for item in self.queue.take():
             self.render(item)
             asyncio.ensure_future(self.process(item))

@@ -19,6 +19,15 @@ def say(text: str) -> None:
 CORRECTIONS = "snaptag-corrections.json"  # the sorter's corrections, when any (Import corrections takes it)
 
 
+def offer(cards: CardList) -> None:
+    """Download sorted's button says what it can include now (none: it is disabled)."""
+    n, text = archive.offer(list(cards.queue.items.values()), lambda item_id: item_id in cards.files)
+    button = document.getElementById("download-sorted")
+    if button.textContent != text:
+        button.textContent = text
+    button.disabled = n == 0 or button.hasAttribute("data-zipping")
+
+
 async def download_sorted(cards: CardList, model: ModelInfo, corrections=None) -> None:
     """`corrections`: the correction label set (app/page/learning.py), whose file goes along when it has any."""
     items = list(cards.queue.items.values())
@@ -38,6 +47,7 @@ async def download_sorted(cards: CardList, model: ModelInfo, corrections=None) -
     zips = archive.parts(plan.entries, lambda item_id: cards.files[item_id].size, limit)
     names = archive.zip_names(len(zips))
     button.disabled = True
+    button.setAttribute("data-zipping", "")
     try:
         for n, (part, name) in enumerate(zip(zips, names)):
             say(f"Making the zip of {len(part)} photos…" if len(zips) == 1 else
@@ -50,4 +60,5 @@ async def download_sorted(cards: CardList, model: ModelInfo, corrections=None) -
         done = f" ({n} of {len(zips)} zips were downloaded)" if n else ""
         say(f"The zip could not be made: {err.message}{done}")
     finally:
-        button.disabled = False
+        button.removeAttribute("data-zipping")
+        offer(cards)

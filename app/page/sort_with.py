@@ -15,6 +15,7 @@ from app.logic.rules import Rule
 from app.page import sorter
 from app.page.cards import CardList
 from app.page.dom import element, listen
+from app.page.download import offer
 from app.page.teach_results import Following
 
 MODEL = ""  # the <select>'s value for the model's own categories
@@ -53,6 +54,7 @@ class SortWith:
     def counts(self) -> None:
         sorter.build_counts(list(self.cards.queue.categories or []), self.cards.name)
         sorter.render_counts(self.cards.queue)
+        offer(self.cards)
 
     async def choose(self, name: str) -> None:
         """Sort with `name` (MODEL: the café categories) from now on; this page shows that choice's results."""

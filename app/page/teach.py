@@ -310,6 +310,7 @@ class TeachPanel:
             say(f"Teach mode could not read its labels: {err.message}", error=True)
         self.cards.queue.model_ready(self.teach.labels)
         self.cards.rule = self.rule
+        self.cards.pump()  # photos added while teach mode started
         try:
             await self.following.restore(model.embedding_id, self.set)
         except ApiError:

@@ -1,0 +1,133 @@
+"""Journeys, in Chromium with the real model, asserting on what a person reads (innerText), not only data-*:
+the café site owner sorts, reloads, and switches builds; screenshots land in out/screens/."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from tests.conftest import ROOT, photos
+from tools.browser import open_page, wait_ready, wait_settled
+
+SCREENS = ROOT / "out" / "screens"
+CAFE_IDS = ("food_and_drinks", "vibes", "other")  # class ids a person never reads ("menu" is also its name)
+NAMES = {"food_and_drinks": "Food & Drinks", "menu": "Menu", "vibes": "Vibes", "review": "Needs review"}
+
+
+def screen(page, name: str) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+
+
+def card_texts(page) -> dict[str, str]:
+    """Each sorter card's visible text (its name, verdict, top 3) and its category menu's shown option."""
+    return page.evaluate("""Object.fromEntries([...document.querySelectorAll('#results [data-result]')].map(c => {
+        const menu = c.querySelector('select');
+        return [c.dataset.name, c.innerText + ' | menu: ' + (menu ? menu.selectedOptions[0].text : '')];
+    }))""")
+
+
+def assert_named(texts: dict[str, str]) -> None:
+    for name, text in texts.items():
+        for cid in CAFE_IDS:
+            assert not re.search(rf"\b{cid}\b", text), f"{name} shows the raw id {cid!r}: {text!r}"
+        assert re.search(r"Food & Drinks|Menu|Vibes|Needs review", text), (name, text)
+
+
+def reload(page) -> None:
+    page.wait_for_function("(document.documentElement.dataset.saving || '0') === '0'")
+    page.reload()
+    wait_ready(page)
+
+
+def test_the_cafe_owner_reads_names_after_a_reload_and_is_told_what_download_sorted_includes(browser, server):
+    s = open_page(browser, server.url)
+    page = s.page
+    wait_ready(page)
+    shots = photos("test", 3)
+    page.set_input_files("#upload", [str(p) for p, _ in shots])
+    done = wait_settled(page, len(shots))
+    assert page.inner_text("#download-sorted") == f"Download sorted (zip, {len(shots)} photos)"
+    first = card_texts(page)
+    assert_named(first)
+    for card in done:  # the verdict is the category's name
+        assert card["name"] in first and NAMES[card["category"]] in first[card["name"]]
+    screen(page, "sorter-sorted")
+
+    reload(page)
+    page.wait_for_function(f"document.querySelectorAll('#results [data-result]').length === {len(shots)}")
+    restored = card_texts(page)
+    assert restored == first  # the same words as before the reload, ids nowhere
+    assert page.inner_text("#download-sorted") == (
+        f"Download sorted (zip, 0 of {len(shots)} photos; {len(shots)} added before a reload can't be included)")
+    assert page.is_disabled("#download-sorted")
+    screen(page, "sorter-after-reload")
+
+    # One more photo: that one can go in the zip, the others are still said.
+    extra = photos("val", 1)[0][0]
+    page.set_input_files("#upload", [str(extra)])
+    wait_settled(page, len(shots) + 1)
+    assert page.inner_text("#download-sorted") == (
+        f"Download sorted (zip, 1 of {len(shots) + 1} photos; {len(shots)} added before a reload can't be "
+        "included)")
+    assert not page.is_disabled("#download-sorted")
+    assert not s.errors
+    s.context.close()
+
+
+def relabelled_model(tmp: Path) -> Path:
+    """The shipped model under other category names and another model id: another build's model, as a
+    retrained or taught model would be."""
+    model = tmp / "other-model"
+    shutil.copytree(ROOT / "model" / "cafe", model)
+    meta = json.loads((model / "metadata.json").read_text())
+    renamed = {"food_and_drinks": "Snacks", "menu": "Price list", "vibes": "Rooms"}
+    for cls in meta["classes"]:
+        cls["name"] = renamed.get(cls["id"], cls["name"])
+    meta["model_id"] += "-renamed"
+    (model / "metadata.json").write_text(json.dumps(meta))
+    return model
+
+
+def test_a_page_follows_each_build_it_is_served_cafe_then_another_then_cafe_again(browser, tmp_path):
+    """One browser profile with its service worker: café build → visit → another build → visit and switch →
+    the café build again → visit and switch: the page shows the café names again (a build's files are known
+    by content: dates went backwards and a 304 once kept the other build)."""
+    from tools.serve import serving
+    from tools.site import build_site
+
+    dist = tmp_path / "dist"
+    other = relabelled_model(tmp_path)
+    build_site(ROOT, dist)
+    with serving(dist) as srv:
+        s = open_page(browser, srv.url)
+        page = s.page
+        wait_ready(page)
+        page.evaluate("window.snaptag.swReady.then(() => navigator.serviceWorker.ready).then(() => true)")
+
+        def counts() -> str:
+            return page.inner_text("#counts")
+
+        assert "Food & Drinks" in counts()
+        for model, names in ((other, ("Snacks", "Price list", "Rooms")), (None, ("Food & Drinks", "Menu", "Vibes"))):
+            build_site(ROOT, dist, model)
+            page.reload()
+            wait_ready(page)
+            page.evaluate("window.snaptag.swReady.then(() => window.snaptag.checkForUpdate())")
+            page.wait_for_function("document.documentElement.dataset.update === 'ready'", timeout=60_000)
+            assert "A new version of snaptag is ready" in page.inner_text("#update")
+            with page.expect_navigation():
+                page.click("#update-reload")
+            wait_ready(page)
+            shown = counts()
+            assert all(n in shown for n in names), shown
+            page.set_input_files("#upload", [str(photos("test", 1)[0][0])])
+            wait_settled(page, 1)
+            text = page.inner_text("#results [data-result]")
+            assert any(n in text for n in (*names, "Needs review")), text
+            assert page.is_hidden("#update-failed")
+        screen(page, "build-switched-back")
+        assert not s.errors
+        s.context.close()
