@@ -171,14 +171,16 @@ class LabelSet:
 
     async def predict_class(self, source) -> Prediction:
         """The label of a photo or a video's current frame: `confidences` (every label) and `unknown` sum to 1;
-        `label` is None when `unknown` is at least 0.5 (the photo is more likely unlike every label)."""
+        `label` is None when `unknown` is at least 0.5 (the photo is more likely unlike every label); `unsure`
+        when the label's confidence is below 0.5 (the page sends such a photo to review)."""
         result = await api.classify(source, self.rule)
         return self.prediction(result.decision)
 
     def prediction(self, decision) -> Prediction:
         confidences = dict.fromkeys(self.teach.labels, 0.0) | dict(decision.top)
-        label = None if decision.reason else decision.category
-        return Prediction(label, confidences, max(0.0, 1.0 - sum(confidences.values())))
+        unsure = decision.reason == "unsure"  # a known photo, its best label below min_confidence
+        label = decision.top[0][0] if unsure else None if decision.reason else decision.category
+        return Prediction(label, confidences, max(0.0, 1.0 - sum(confidences.values())), unsure)
 
     async def decisions(self, embeddings: list) -> list:
         """Decisions for kept embeddings (JS Float32Arrays) under the set as it is now (results that follow their

@@ -92,6 +92,26 @@ def test_unknown_photos_go_to_review_and_the_winner_leads_top():
     assert t.decide([("gone", 0.9, 0.9)]).reason == "no_examples"  # labels it does not have are skipped
 
 
+def test_a_known_photo_split_between_labels_is_unsure_and_goes_to_review_with_its_best_guess():
+    """The tomato of the issue: kiwi 33 %, unknown 34 %, the rest on two other labels: not filed as kiwi."""
+    t = TeachSet(TeachConfig(temperature=0.05, known_a=10.0, known_b=-5.0))
+    for name in ("kiwi", "lemon", "lime"):
+        t.add_label(name)
+        t.add_example(f"{name}0", name)
+    split = t.predict([("kiwi", 0.30, 0.566), ("lemon", 0.29, 0.5), ("lime", 0.285, 0.5)])  # P(known) 0.66
+    assert split.label == "kiwi" and 0.0 < split.confidences["kiwi"] < 0.5 and split.unknown < 0.5
+    assert split.unsure and split.public()["unsure"] is True and split.public()["label"] == "kiwi"
+    decided = split.decision()
+    assert (decided.category, decided.reason, decided.top[0][0]) == (REVIEW, "unsure", "kiwi")
+    sure = t.predict([("kiwi", 0.6, 0.9), ("lemon", 0.2, 0.5), ("lime", 0.1, 0.5)])
+    assert sure.confidences["kiwi"] >= 0.5 and not sure.unsure and sure.decision().category == "kiwi"
+    lenient = TeachSet(TeachConfig(temperature=0.05, known_a=10.0, known_b=-5.0, min_confidence=0.2))
+    for name in ("kiwi", "lemon", "lime"):
+        lenient.add_label(name)
+        lenient.add_example(f"{name}0", name)
+    assert lenient.decide([("kiwi", 0.30, 0.566), ("lemon", 0.29, 0.5), ("lime", 0.285, 0.5)]).category == "kiwi"
+
+
 def test_labels_and_examples_are_edited_one_at_a_time():
     t = TeachSet()
     t.add_label("good part")
@@ -332,6 +352,6 @@ def test_a_prediction_spreads_p_known_over_the_labels_and_sums_to_one():
     assert near.unknown == pytest.approx(1 - 1 / (1 + math.exp(-(10 * 0.9 - 4))))  # 1 - P(known) of the winner
     far = t.predict([("good part", 0.1, 0.2), ("defective", -0.1, 0.1)])
     assert far.label is None and far.unknown > 0.5 and far.decision().reason == "unknown"
-    assert far.public() == {"label": None, "confidences": far.confidences, "unknown": far.unknown}
+    assert far.public() == {"label": None, "confidences": far.confidences, "unknown": far.unknown, "unsure": False}
     empty = TeachSet(TeachConfig(known_a=10.0, known_b=-4.0)).predict([])
     assert (empty.label, empty.unknown, empty.decision().reason) == (None, 1.0, "no_examples")

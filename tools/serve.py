@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import email.utils
 import errno
 import functools
 import hashlib
@@ -14,6 +15,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,21 +68,32 @@ def describe_upload(content_type: str, body: bytes) -> dict:
     return {"name": text(name) if name else "", "photos": photos, "fields": texts}
 
 
-_tags: dict[tuple[str, int, int], str] = {}  # (path, mtime_ns, size) -> the file's SHA-256 (hex, first 32)
-_tags_lock = threading.Lock()
+class Validators:
+    """Each file's ETag (its content's SHA-256) and Last-Modified, by content: a file's date is when this server
+    first saw that content at that path (never earlier than the file's own time), so a file whose content
+    changes always gets a later date, even when a build brought back an older file with its old date (Chromium
+    revalidates with If-Modified-Since alone). Hashes are read once per version of a file."""
 
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.digests: dict[tuple[str, int, int], str] = {}  # (path, mtime_ns, size) -> hex digest
+        self.seen: dict[str, tuple[str, float]] = {}  # path -> (digest, its date)
 
-def content_tag(path: Path) -> str:
-    """The file's content hash, read once per version of the file."""
-    st = path.stat()
-    key = (str(path), st.st_mtime_ns, st.st_size)
-    with _tags_lock:
-        if key in _tags:
-            return _tags[key]
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
-    with _tags_lock:
-        _tags[key] = digest
-    return digest
+    def of(self, path: Path) -> tuple[str, int]:
+        """(the content hash, Last-Modified as whole seconds)."""
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size)
+        with self.lock:
+            digest = self.digests.get(key)
+        if digest is None:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+        with self.lock:
+            self.digests[key] = digest
+            known = self.seen.get(str(path))
+            if known is None or known[0] != digest:  # new content: dated now, after any date handed out
+                date = max(st.st_mtime, time.time(), known[1] + 1 if known else 0.0)
+                known = self.seen[str(path)] = (digest, float(int(date)))
+        return digest, int(known[1])
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -111,10 +124,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self):
         """A file, or its precompressed copy (`.br`, else `.gz`, made by the build) when the browser takes it, as
-        a static host with precompression does. Validated by content, never by date: the ETag is the file's
-        SHA-256 (one per encoding), a 304 answers only an If-None-Match that names it. A build that brings back
-        an older file (another --model, say) keeps old dates, and a 304 by If-Modified-Since once handed the
-        service worker the other build's file."""
+        a static host with precompression does. Validated by content (Validators): a build that brought back an
+        older file (another --model, say) with its old date once got a 304 that handed the service worker the
+        other build's file."""
         path = Path(self.translate_path(self.path))
         if path.is_dir() and self.path.split("?")[0].endswith("/"):
             path = path / "index.html"  # a folder's URL is its index page
@@ -124,9 +136,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         copies = {e: path.with_name(path.name + suffix) for e, suffix in ENCODINGS.items() if e in accepted}
         encoding = next((e for e, copy in copies.items()  # a copy older than its file is stale: not used
                          if copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime), None)
-        tag = f'"{content_tag(path)}{"-" + encoding if encoding else ""}"'
-        wanted = {t.strip().removeprefix("W/") for t in self.headers.get("If-None-Match", "").split(",")}
-        if tag in wanted or "*" in wanted:
+        digest, modified = self.server.validators.of(path)
+        tag = f'"{digest}{"-" + encoding if encoding else ""}"'
+        if self.fresh(tag, modified):
             self.send_response(304)
             self.send_header("ETag", tag)
             self.send_header("Vary", "Accept-Encoding")
@@ -141,9 +153,21 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Vary", "Accept-Encoding")
         self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
         self.send_header("ETag", tag)
-        self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
+        self.send_header("Last-Modified", self.date_time_string(modified))
         self.end_headers()
         return f
+
+    def fresh(self, tag: str, modified: int) -> bool:
+        """Whether the browser's copy is this content: its If-None-Match names the tag, or (without one) its
+        If-Modified-Since is no earlier than the content's date (Validators)."""
+        if "If-None-Match" in self.headers:
+            wanted = {t.strip().removeprefix("W/") for t in self.headers["If-None-Match"].split(",")}
+            return tag in wanted or "*" in wanted
+        try:
+            since = email.utils.parsedate_to_datetime(self.headers.get("If-Modified-Since", ""))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False
+        return since is not None and modified <= since.timestamp()
 
     def send_header(self, keyword: str, value: str) -> None:
         if keyword == "Content-Length":  # what went on the wire, and its size decoded, for `bench` (server.sent)
@@ -193,6 +217,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     uploads: list[dict]  # what the example form posted, newest last
     sent: list[tuple[str, int, int]]  # (path, bytes sent, bytes decoded) of every response with a body, in order
+    validators: Validators  # every file's ETag and date, by content
     slots = threading.BoundedSemaphore(MAX_THREADS)  # replaced per server in make_server
 
     def process_request(self, request, client_address) -> None:
@@ -233,7 +258,7 @@ def make_server(dist: Path, port: int = 8000, prefix: str = "/", host: str = "12
             raise ServeError(f"--host {host}: not an address of this machine ({exc.strerror or exc})") from exc
         raise
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    server.prefix, server.uploads, server.sent = prefix, [], []
+    server.prefix, server.uploads, server.sent, server.validators = prefix, [], [], Validators()
     server.slots = threading.BoundedSemaphore(MAX_THREADS)
     server.url = f"http://{shown}:{server.server_address[1]}{prefix}"
     return server

@@ -10,7 +10,9 @@ to P(known) = sigmoid(a * cos + b), with a and b fit on few-shot tasks drawn fro
 prediction spreads P(known) over the labels by softmax(centred cosine / temperature) and gives the rest,
 1 - P(known), to `unknown`: the confidences and `unknown` sum to 1. The label is the winner, the largest
 confidence; None when P(known) is below `min_known` (0.5: `unknown` is the larger part), a photo unlike every
-label. The vectors live where the math runs (the worker's worker/examples.js labelScores, or numpy's
+label. A known photo whose winning label has less than `min_confidence` (0.5) is *unsure*, as the sorter's review
+rule says of a model's top class below its threshold: it goes to review ("unsure") with its best guess shown.
+The vectors live where the math runs (the worker's worker/examples.js labelScores, or numpy's
 model/evaluation/fewshot.py label_scores); this module sees, per label, (label, centred cosine, centroid cosine).
 """
 
@@ -32,7 +34,8 @@ FORBIDDEN = set('/\\:*?"<>|')
 BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-REASONS = {"unknown": " (unlike every label)", "no_examples": " (nothing taught yet)"}  # a card's note on review
+REASONS = {"unknown": " (unlike every label)", "no_examples": " (nothing taught yet)",  # a card's note on review
+           "unsure": " (unsure)"}
 
 
 class TeachError(UserError, ValueError):
@@ -47,6 +50,7 @@ class TeachConfig:
     min_known: float = 0.5  # below this P(known) the photo is unlike every label: the label is None
     example_a: float | None = None  # P(same label) = sigmoid(example_a * cosine to ONE example + example_b): the
     example_b: float | None = None  # sorter's corrections (app/logic/corrections.py); fit beside known_a/b
+    min_confidence: float = 0.5  # a known photo whose winning label has less is unsure: review, best guess shown
 
     @classmethod
     def from_metadata(cls, meta: dict) -> TeachConfig:
@@ -57,7 +61,8 @@ class TeachConfig:
         try:
             a, b = float(teach["known_a"]), float(teach["known_b"])  # a model from before 224 px: both the same
             return cls(float(teach.get("temperature", d.temperature)), a, b, float(teach.get("min_known", d.min_known)),
-                       float(teach.get("example_a", a)), float(teach.get("example_b", b)))
+                       float(teach.get("example_a", a)), float(teach.get("example_b", b)),
+                       float(teach.get("min_confidence", d.min_confidence)))
         except (TypeError, ValueError) as exc:
             raise TeachError(f"model metadata has an unusable teach entry: {exc}") from exc
 
@@ -194,22 +199,27 @@ class TeachSet:
         weights = {label: math.exp((c - top) / cfg.temperature) for label, c, _b in rows}
         total = sum(weights.values())
         confidences.update({label: known * w / total for label, w in weights.items()})
-        return Prediction(winner if known >= cfg.min_known else None, confidences, 1.0 - known)
+        label = winner if known >= cfg.min_known else None
+        unsure = label is not None and confidences[label] < cfg.min_confidence
+        return Prediction(label, confidences, 1.0 - known, unsure)
 
     def decide(self, scores: Iterable[tuple[str, float, float]]) -> Decision:
-        """The prediction as a Decision: its label, or REVIEW with reason "unknown" (unlike every label) or
-        "no_examples" (nothing taught yet); `top` holds every label by confidence, then "unknown"."""
+        """The prediction as a Decision: its label, or REVIEW with reason "unknown" (unlike every label),
+        "unsure" (its label's confidence below min_confidence) or "no_examples" (nothing taught yet); `top` holds
+        every label by confidence."""
         return self.predict(scores).decision()
 
 
 @dataclass(frozen=True)
 class Prediction:
     """A label set's answer for one photo: `confidences` (every label) and `unknown` sum to 1; `label` is the
-    most confident label, or None (unlike every label)."""
+    most confident label, or None (unlike every label); `unsure`: the label's confidence is below
+    min_confidence (the page sends it to review)."""
 
     label: str | None
     confidences: dict[str, float]
     unknown: float
+    unsure: bool = False
 
     def decision(self) -> Decision:
         if self.unknown >= 1.0 and not any(self.confidences.values()):
@@ -217,8 +227,9 @@ class Prediction:
         top = tuple(sorted(self.confidences.items(), key=lambda kv: -kv[1]))
         if self.label is None:
             return Decision(REVIEW, top, "unknown")
-        return Decision(self.label, top)
+        return Decision(REVIEW, top, "unsure") if self.unsure else Decision(self.label, top)
 
     def public(self) -> dict:
         """What predictClass answers (docs/embedding.md)."""
-        return {"label": self.label, "confidences": dict(self.confidences), "unknown": self.unknown}
+        return {"label": self.label, "confidences": dict(self.confidences), "unknown": self.unknown,
+                "unsure": self.unsure}

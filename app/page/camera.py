@@ -18,6 +18,7 @@ from js import document, navigator, window
 from pyodide.ffi import to_js
 
 from app import api
+from app.logic import teach
 from app.logic.result import ApiError
 from app.page.dom import js_object, listen
 
@@ -46,8 +47,7 @@ class Camera:
         window.snaptag.teachDom.showBars(box, to_js(names), to_js([known.get(name, 0.0) for name in names]))
         verdict = document.getElementById("camera-verdict")
         verdict.dataset.category = decision.category
-        verdict.textContent = self.panel.rule.name(decision.category) + \
-            (" (unlike every label)" if decision.reason == "unknown" else "")
+        verdict.textContent = self.panel.rule.name(decision.category) + teach.REASONS.get(decision.reason, "")
         now = time.perf_counter()
         self.times = [t for t in self.times if now - t < 1.0] + [now]
         self.count += 1

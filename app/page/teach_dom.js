@@ -89,7 +89,7 @@ export function showBars(box, names, probs) {
     box.replaceChildren(...names.map((name) => {
       const row = el('div', { className: 'bar' });
       row.dataset.cameraLabel = name;
-      row.append(el('span', { textContent: name }), el('meter', { min: 0, max: 1 }));
+      row.append(el('span', { textContent: name }), el('meter', { min: 0, max: 1 }), el('span', { className: 'pct' }));
       return row;
     }));
   }
@@ -97,5 +97,6 @@ export function showBars(box, names, probs) {
     const row = box.children[i];
     row.dataset.prob = probs[i].toFixed(4);
     row.querySelector('meter').value = probs[i];
+    row.querySelector('.pct').textContent = `${Math.round(probs[i] * 100)}%`;
   });
 }

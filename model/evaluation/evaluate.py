@@ -126,7 +126,8 @@ def run_fewshot(model_dir: Path, root: Path, spec: PreprocessSpec, limit: int, m
     print(f"few-shot on {result['classes']} unseen classes ({result['n']} photos, chance {result['chance']:.3f}, "
           f"mean of {repeats} draws):")
     for k in result["accuracy"]:
-        print(f"  {k:>2}-shot  teach mode {result['teach_accuracy'][k]:.3f} (unknown {result['teach_unknown'][k]:.3f})"
+        print(f"  {k:>2}-shot  teach mode {result['teach_accuracy'][k]:.3f} (unknown {result['teach_unknown'][k]:.3f}, "
+              f"unsure {result['teach_unsure'][k]:.3f})"
               f"  nearest centroid {result['accuracy'][k]:.3f}"
               + (f"  {result['strangers']} strangers called unknown {result['strangers_unknown'][k]:.3f}"
                  if strangers is not None else ""))

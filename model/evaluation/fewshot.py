@@ -64,11 +64,11 @@ def _decisions(teach: TeachSet, examples: np.ndarray, labels: list[str], queries
 
 def teach_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray, test_labels: np.ndarray,
                    shots: int, cfg: TeachConfig, repeats: int = 20, seed: int = 0,
-                   strangers: np.ndarray | None = None) -> tuple[float, float, float | None]:
-    """(accuracy of the winning label, share sent to review as unknown, and the share of `strangers` sent there)
-    of the page's classifier."""
+                   strangers: np.ndarray | None = None) -> tuple[float, float, float | None, float]:
+    """(accuracy of the winning label, share sent to review as unknown, the share of `strangers` sent to review,
+    share sent to review as unsure) of the page's classifier."""
     names = [str(c) for c in test_labels]
-    accs, unknown, lost = [], [], []
+    accs, unknown, lost, unsure = [], [], [], []
     for picks in _draws(train_labels, shots, repeats, seed):
         teach = TeachSet(cfg)
         for c in np.unique(train_labels):
@@ -78,10 +78,11 @@ def teach_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
             teach.add_example(str(i), label)
         decisions = _decisions(teach, train[picks], labels, test)
         accs.append(np.mean([d.top[0][0] == n for d, n in zip(decisions, names)]))
-        unknown.append(np.mean([d.category == REVIEW for d in decisions]))
+        unknown.append(np.mean([d.reason == "unknown" for d in decisions]))
+        unsure.append(np.mean([d.reason == "unsure" for d in decisions]))
         if strangers is not None:
             lost.append(np.mean([d.category == REVIEW for d in _decisions(teach, train[picks], labels, strangers)]))
-    return float(np.mean(accs)), float(np.mean(unknown)), float(np.mean(lost)) if lost else None
+    return float(np.mean(accs)), float(np.mean(unknown)), float(np.mean(lost)) if lost else None, float(np.mean(unsure))
 
 
 def fewshot_report(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
@@ -101,6 +102,7 @@ def fewshot_report(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray,
         "accuracy": {str(k): nearest_centroid_accuracy(*train, *test, k, repeats) for k in used},
         "teach_accuracy": {k: v[0] for k, v in teach.items()},
         "teach_unknown": {k: v[1] for k, v in teach.items()},
+        "teach_unsure": {k: v[3] for k, v in teach.items()},
     }
     if strangers is not None:
         report["strangers"] = len(strangers)
