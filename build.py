@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     import json
 
-    from model.dataset.scope import STREETS
+    from model.dataset.scope import HELD_OUT, STREETS
     from model.evaluation import replay
 
     folders = []
@@ -86,7 +87,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         folders.append((Path(folder), category))
     if args.seeds < 1:
         raise UserError("--seeds needs 1 or more")
-    result = replay.run(Path(args.model), Path(args.data), folders, args.seeds, args.limit)
+    ood = [SHARED_DATA / "pretrain" / name for name in HELD_OUT] if (SHARED_DATA / "pretrain").is_dir() else []
+    result = replay.run(Path(args.model), Path(args.data), folders, args.seeds, args.limit, ood)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, default=lambda o: o.tolist()) + "\n")
@@ -129,41 +131,45 @@ def parser() -> argparse.ArgumentParser:
     bld.set_defaults(func=cmd_build)
 
     s = sub.add_parser("serve", help="build and serve dist/ on 127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--port", type=int, default=8000, help="(default: 8000)")
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on; 0.0.0.0 opens the page to phones on your network")
     s.add_argument("--prefix", default="/", help="serve the site under this URL path (e.g. /apps/snaptag/)")
     s.add_argument("--model", help="serve this exported model folder instead of model/cafe")
     s.set_defaults(func=cmd_serve)
 
-    t = sub.add_parser("train", help="train and export a model from class folders",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    t = sub.add_parser("train", help="train and export a model from class folders")
     t.add_argument("--data", required=True,
                    help="dataset root: train/ val/ test/<class>/, or just <class>/ (split here by content hash)")
     t.add_argument("--out", default=None, help="where the exported model goes (default: a new runs/models/ folder)")
     t.add_argument("--overwrite", action="store_true", help="replace the model already in --out")
     t.add_argument("--backbone", default=d.backbone, choices=list(VARIANTS),
-                   help="ImageNet EfficientNet-Lite: lite0 (shipped) or lite1 (teach mode 10 shots 0.78 vs 0.73; "
-                        "1.5x the inference time, 1.2x the bytes: docs/numbers.md)")
+                   help=f"ImageNet EfficientNet-Lite (default: {d.backbone}, shipped): lite1 gives teach mode 10 "
+                        "shots 0.78 vs 0.73 for 1.5x the inference time, 1.2x the bytes (docs/numbers.md)")
     t.add_argument("--imgsz", type=int, default=None, help="input side in pixels (default: the backbone's own, "
                    "lite0 224, lite1 240)")
     t.add_argument("--resize", default=d.resize, choices=["crop", "squash"],
-                   help="crop: the photo's centred square; squash: the whole photo, aspect not kept")
-    t.add_argument("--hidden", type=int, default=h.hidden, help="hidden units of the head (0: linear)")
-    t.add_argument("--epochs", type=int, default=h.epochs, help="head training epochs")
-    t.add_argument("--seed", type=int, default=d.seed)
+                   help=f"crop: the photo's centred square; squash: the whole photo, aspect not kept (default: "
+                        f"{d.resize})")
+    t.add_argument("--hidden", type=int, default=h.hidden,
+                   help=f"hidden units of the head (0: linear; default: {h.hidden})")
+    t.add_argument("--epochs", type=int, default=h.epochs, help=f"head training epochs (default: {h.epochs})")
+    t.add_argument("--seed", type=int, default=d.seed, help=f"(default: {d.seed})")
     t.add_argument("--pool", default=str(SHARED_DATA / "pretrain"),
-                   help="class folders for the `other` class and extra examples ('none': neither)")
+                   help="class folders for the `other` class and extra examples ('none': neither; default: "
+                        "../shared/data/pretrain)")
     t.add_argument("--no-other", action="store_true", help="no explicit out-of-scope class")
     t.add_argument("--no-extra", action="store_true",
                    help="no pool examples of the dataset's own classes (model/dataset/scope.py EXTRA)")
     t.add_argument("--no-balance", action="store_true", help="no class weights for small classes")
     t.add_argument("--flip", action="store_true", help="also train on mirrored photos")
     t.add_argument("--limit", type=int, default=0, help="at most N images per class and split (quick runs)")
-    t.add_argument("--threshold", type=float, default=None,
-                   help="min calibrated probability to file a photo (default 0.7)")
-    t.add_argument("--precision", default=d.precision, choices=["mixed", "float16", "uint8", "float32"],
-                   help="how weights are stored (model/packaging/precision.py)")
+    t.add_argument("--threshold", type=float, default=d.threshold,
+                   help=f"min calibrated probability to file a photo (default: {d.threshold}, the shipped model's)")
+    t.add_argument("--precision", default=d.precision, choices=["auto", "mixed", "float16", "uint8", "float32"],
+                   help="how weights are stored (model/packaging/precision.py; default: auto, the smallest of "
+                        "mixed, float16, float32 whose shipped graph passes the drift check)")
+    t.add_argument("--verbose", action="store_true", help="also TensorFlow's own log lines")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="score the exported model on a dataset (and out-of-scope photos)")
@@ -184,17 +190,22 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--replay-folder", action="append", metavar="DIR=CATEGORY",
                    help="--replay: photos the site files under CATEGORY (repeatable; default: street and building "
                         "scenes from ../shared/data/pretrain as vibes)")
-    e.add_argument("--seeds", type=int, default=5, help="--replay: shuffles per folder")
-    e.add_argument("--model", default=str(ROOT / "model" / "cafe"))
+    e.add_argument("--seeds", type=int, default=5, help="--replay: shuffles per folder (default: 5)")
+    e.add_argument("--model", default=str(ROOT / "model" / "cafe"), help="an exported model folder (default: "
+                   "model/cafe)")
     e.add_argument("--out", required=True, help="report JSON; PNGs are written beside it")
+    e.add_argument("--verbose", action="store_true", help="also TensorFlow's own log lines")
     e.set_defaults(func=cmd_evaluate)
 
     f = sub.add_parser("fewshot", help="teach mode's accuracy on new classes, through the exported model")
     f.add_argument("--data", required=True, help="DIR with train/<class>/ (examples) and test/<class>/ (scored)")
-    f.add_argument("--shots", default="1,5,10", help="examples per class, comma-separated")
-    f.add_argument("--repeats", type=int, default=20, help="random draws of the examples per shot count")
-    f.add_argument("--model", default=str(ROOT / "model" / "cafe"))
+    f.add_argument("--shots", default="1,5,10", help="examples per class, comma-separated (default: 1,5,10)")
+    f.add_argument("--repeats", type=int, default=20, help="random draws of the examples per shot count (default: "
+                   "20)")
+    f.add_argument("--model", default=str(ROOT / "model" / "cafe"), help="an exported model folder (default: "
+                   "model/cafe)")
     f.add_argument("--out", default=None, help="also write the report to this JSON file")
+    f.add_argument("--verbose", action="store_true", help="also TensorFlow's own log lines")
     f.add_argument("--strangers", action="append",
                    help="a folder of photos of none of the classes (any depth; repeatable): the share teach mode "
                         "calls unknown (evaluate --fewshot uses its --data test photos)")
@@ -209,6 +220,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if getattr(args, "verbose", False):
+        os.environ["SNAPTAG_VERBOSE"] = "1"  # model/backbone/tfenv.py
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -38,6 +38,11 @@ class Split:
     def counts(self) -> list[int]:
         return np.bincount(self.labels, minlength=len(self.classes)).tolist()
 
+    def without(self, gone: set[Path]) -> Split:
+        """This split less the photos in `gone`."""
+        keep = [i for i, path in enumerate(self.paths) if path not in gone]
+        return Split([self.paths[i] for i in keep], self.labels[keep], self.classes)
+
     def first(self, limit: int) -> Split:
         """The first `limit` items of each class (all of them when limit is 0), grouped by class."""
         keep = first_per_class(self.labels, limit)
@@ -116,6 +121,48 @@ def split_flat(split: Split) -> dict[str, Split]:
 def open_rgb(path: Path) -> Image.Image:
     with Image.open(path) as raw:
         return ImageOps.exif_transpose(raw).convert("RGB")
+
+
+def why_unreadable(path: Path) -> str | None:
+    """Why Pillow can't decode this photo (not an image, truncated, ...), or None. Decodes at a reduced size
+    where the format allows (a JPEG's DCT scaling), so checking a folder costs little."""
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (64, 64))
+            image.load()
+        return None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:  # UnidentifiedImageError too
+        return str(exc) or type(exc).__name__
+
+
+def unreadable(paths: list[Path], workers: int = 4) -> dict[Path, str]:
+    """The photos of `paths` that can't be decoded, with why."""
+    with ThreadPoolExecutor(workers) as pool:
+        return {path: why for path, why in zip(paths, pool.map(why_unreadable, paths)) if why}
+
+
+def readable(paths: list[Path], root: Path | None = None) -> list[Path]:
+    """`paths` less the photos that can't be decoded, said in one warning that names them (relative to `root`
+    where they lie under it)."""
+    bad = unreadable(paths)
+    if not bad:
+        return paths
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
+
+    names = "; ".join(f"{shown(p)} ({why})" for p, why in sorted(bad.items())[:10])
+    more = f"; and {len(bad) - 10} more" if len(bad) > 10 else ""
+    print(f"warning: skipped {len(bad)} photo{'s' if len(bad) != 1 else ''} that can't be read: {names}{more}",
+          flush=True)
+    return [p for p in paths if p not in bad]
+
+
+def skip_unreadable(splits: dict[str, Split], root: Path) -> dict[str, Split]:
+    """The splits less the photos that can't be decoded (`readable`)."""
+    every = sorted({p for s in splits.values() for p in s.paths})
+    gone = set(every) - set(readable(every, root))
+    return {name: s.without(gone) for name, s in splits.items()} if gone else splits
 
 
 def centre_square(width: int, height: int) -> tuple[int, int, int, int]:

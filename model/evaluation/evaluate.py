@@ -16,6 +16,7 @@ from model.dataset import data
 from model.evaluation import fewshot, ood_study, plots
 from model.evaluation.metrics import in_scope_report, ood_report, threshold_sweep
 from model.packaging.export import run_tfjs
+from model.training.config import HASH_CHARS, TRAINED_ON
 
 CHUNK = 256
 
@@ -46,8 +47,26 @@ def outputs(model_dir: Path, paths: list[Path], spec: PreprocessSpec) -> tuple[n
     return np.concatenate(probs), np.concatenate(emb)
 
 
+def trained_on(model_dir: Path, paths: list[Path]) -> int | None:
+    """How many of `paths` the model was trained on (its train/ and val/, listed in TRAINED_ON by `train`),
+    warned about; None for a model without the list."""
+    listed = model_dir / TRAINED_ON
+    if not listed.is_file():
+        return None
+    known = set(listed.read_text().split())
+    seen = sum(data.content_hash(p)[:HASH_CHARS] in known for p in paths)
+    if seen:
+        print(f"warning: {seen} of {len(paths)} photos are ones this model was trained on (its train/ or val/): "
+              "the numbers below overstate how it sorts photos it has not seen; evaluate on a test/ split or "
+              "new photos", flush=True)
+    return seen
+
+
 def labelled(root: Path, classes: list[str], limit: int) -> tuple[list[Path], np.ndarray]:
-    split = data.class_folder(root, classes).first(limit)
+    """The photos of root/<class>/ (those that can't be read left out, with a warning) and their labels."""
+    split = data.skip_unreadable({"": data.class_folder(root, classes).first(limit)}, root)[""]
+    if not len(split):
+        raise data.DataError(f"{root}: no photo that can be read")
     return split.paths, split.labels
 
 
@@ -58,6 +77,7 @@ def ood_images(folders: list[Path], limit: int = 0) -> list[Path]:
             raise data.DataError(f"--ood {folder} is not a folder")
         found = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in data.IMAGE_SUFFIXES)
         paths += found[:limit] if limit else found
+    paths = data.readable(paths)
     if not paths:
         raise data.DataError(f"no images under {', '.join(map(str, folders))}")
     return paths
@@ -70,8 +90,11 @@ def evaluate(model_dir: Path, data_dir: Path, ood: list[Path], out: Path, limit:
     root = data_dir / "test" if (data_dir / "test").is_dir() else data_dir
     paths, labels = labelled(root, cmap.ids, limit)
     print(f"evaluating {model_dir} on {len(paths)} photos from {root}")
+    seen = trained_on(model_dir, paths)
     probs, emb = outputs(model_dir, paths, spec)
     report = {"model": str(model_dir), "data": str(root), **in_scope_report(probs, labels, cmap)}
+    if seen is not None:
+        report["trained_on"] = seen
     ood_out = None
     if ood:
         ood_paths = ood_images(ood, limit)

@@ -6,11 +6,10 @@ import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.logic.mapping import DEFAULT_THRESHOLD, ClassInfo, ClassMap, display_name
+from app.logic.mapping import ClassInfo, ClassMap, display_name
 from app.logic.spec import MODEL_FORMAT
 from model.backbone.tfenv import keras
 from model.backbone.variants import variant
@@ -22,11 +21,8 @@ from model.packaging.export import export_tfjs
 from model.packaging.precision import model_bytes, weights_bytes
 from model.training import head
 from model.training.calibrate import softmax
+from model.training.config import HASH_CHARS, TRAINED_ON, TrainConfig
 from model.training.teach_calibration import calibrate
-
-if TYPE_CHECKING:
-    from model.training.config import TrainConfig
-
 
 
 def model_id(out: Path, backbone: str) -> str:
@@ -37,7 +33,7 @@ def model_id(out: Path, backbone: str) -> str:
     return f"{backbone}-{digest.hexdigest()[:16]}"
 
 
-def metadata(cfg: TrainConfig, classes: list[str], temperature: float, embedding_dim: int) -> dict:
+def metadata(cfg: TrainConfig, classes: list[str], temperature: float, embedding_dim: int, precision: str) -> dict:
     return {
         "format": MODEL_FORMAT,
         "arch": {"name": f"efficientnet_{cfg.backbone}",
@@ -45,26 +41,27 @@ def metadata(cfg: TrainConfig, classes: list[str], temperature: float, embedding
                  "head_hidden": cfg.head.hidden},
         "input": cfg.spec.to_dict(),
         "classes": [{"id": c, "name": display_name(c), "in_scope": c != scope.OTHER} for c in classes],
-        "threshold": DEFAULT_THRESHOLD if cfg.threshold is None else cfg.threshold,
+        "threshold": cfg.threshold,
         "temperature": temperature,
         "outputs": {"probs": len(classes), "embedding": embedding_dim},
-        "precision": cfg.precision,
+        "precision": precision,  # as stored (train's default tries the smallest first)
     }
 
 
 def package(backbone: keras.Model, model_head: keras.Model, cfg: TrainConfig, classes: list[str],
-            temperature: float, splits: dict[str, data.Split], feats: dict[str, np.ndarray]) -> dict:
+            temperature: float, splits: dict[str, data.Split], feats: dict[str, np.ndarray]) -> tuple[dict, dict]:
+    """Export into cfg.out; (the metadata, also written there, and the test report)."""
     out: Path = cfg.out
     serving = serving_model(backbone, model_head, temperature)
     val = splits["val"]
     probe = data.reference_input(val.paths[:: max(1, len(val) // 32)][:32], cfg.spec)
-    parity, shipped = export_tfjs(serving, out, probe, cfg.precision)
+    parity, shipped, precision = export_tfjs(serving, out, probe, cfg.precision)
     print(f"tfjs wasm parity on {parity.n} images: max |probs diff| {parity.max_abs_diff_probs:.2e} (float32 "
           f"graph); shipped graph: mean |probs diff| {shipped.mean_abs_diff_probs:.4f}, top-1 agreement "
           f"{shipped.top1_agreement:.3f}, lowest embedding cosine "
           f"{shipped.min_embedding_cosine:.4f}")
 
-    meta = metadata(cfg, classes, temperature, int(feats["test"].shape[1]))
+    meta = metadata(cfg, classes, temperature, int(feats["test"].shape[1]), precision)
     pool = {k.split("/", 1)[1]: v for k, v in feats.items() if k.startswith("pool/")}
     meta["teach"] = calibrate(pool, seed=cfg.seed, backbone=cfg.backbone)
     print(f"teach mode: P(known) = sigmoid({meta['teach']['known_a']} * cosine + {meta['teach']['known_b']}) "
@@ -81,11 +78,13 @@ def package(backbone: keras.Model, model_head: keras.Model, cfg: TrainConfig, cl
     meta["train_config"] = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()
                             if k not in ("out", "cache", "overwrite")}
     (out / "metadata.json").write_text(json.dumps(meta, indent=1) + "\n")
-    _print_report(report, meta, out)
-    return meta
+    trained = sorted({data.content_hash(p)[:HASH_CHARS] for name in ("train", "val") for p in splits[name].paths})
+    (out / TRAINED_ON).write_text("".join(f"{h}\n" for h in trained))
+    return meta, report
 
 
-def _print_report(report: dict, meta: dict, out: Path) -> None:
+def report(report: dict, meta: dict, out: Path) -> None:
+    """What train prints once the model is in `out`."""
     ids = report["confusion"]["classes"]
     print(f"\ntest: top-1 {report['top1']:.4f} on {report['n']} photos, "
           f"sent to review {report['review_rate']:.3f}, ECE {report['ece']:.3f}")

@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "model" / "cafe"
 
 
+TRAINED_ON = "trained-on.txt"  # beside an exported model: the content hashes of its train/ and val/ photos
+HASH_CHARS = 16  # of a photo's SHA-256 there (the page's photo id is as long)
+
+
 def cache_root() -> Path:
     return Path(os.environ.get("SNAPTAG_CACHE", ROOT / "runs"))
 
@@ -50,8 +54,8 @@ class TrainConfig:
     extra: bool = True  # add pool examples of the dataset's own classes (model/dataset/scope.py EXTRA) to train/
     flip: bool = False  # also train on mirrored photos
     limit: int = 0  # at most this many images per class and split (0: all); for quick runs
-    threshold: float | None = None  # min calibrated probability to file a photo; None: 0.7
-    precision: str = "mixed"  # how the weights are stored (model/packaging/precision.py)
+    threshold: float = 0.8  # min calibrated probability to file a photo (the shipped model's)
+    precision: str = "auto"  # how the weights are stored: the smallest that passes the drift check (export.py)
     overwrite: bool = False  # allow --out to be a folder that already holds a model
     cache: Path = field(default_factory=cache_root)
 

@@ -3,6 +3,8 @@ temperature calibration on val/, then model/packaging/package.py exports and che
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +17,27 @@ from model.dataset import data, scope
 from model.dataset.splits import warnings, with_extra, with_other
 from model.training import features, head
 from model.training.calibrate import fit_temperature
-from model.training.config import TrainConfig, new_model_dir
+from model.training.config import TRAINED_ON, TrainConfig, new_model_dir
+
+EXPORTED_FILES = ("model.json", "metadata.json", TRAINED_ON)  # and the weight shards (*.bin)
+
+
+def install(work: Path, out: Path) -> None:
+    """Put the model made in `work` at `out` whole: a folder renamed into place, never half-written. A model
+    already there (--overwrite) is swapped out; other files in that folder stay."""
+    if out.is_dir() and any(out.iterdir()):
+        for kept in out.iterdir():
+            if kept.name not in EXPORTED_FILES and kept.suffix != ".bin":
+                kept.rename(work / kept.name)
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+        work.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    if out.is_dir():
+        out.rmdir()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work.rename(out)
 
 
 def output_dir(cfg: TrainConfig) -> Path:
@@ -34,7 +56,7 @@ def assemble(cfg: TrainConfig) -> dict[str, data.Split]:
         raise data.DataError(f"--pool {cfg.pool}: no such folder (it holds the photos of the `other` class; "
                              "../shared/data/pretrain by default). --pool none trains without it")
     flat = root.is_dir() and not any((root / s).is_dir() for s in data.SPLITS)
-    splits = data.dataset(root)
+    splits = data.skip_unreadable(data.dataset(root), root)
     if flat:
         counts = ", ".join(f"{name} {len(s)}" for name, s in splits.items())
         print(f"{root} has no train/ val/ test/: split each photo by its content hash (about 80/10/10): {counts}")
@@ -91,6 +113,14 @@ def train(cfg: TrainConfig) -> dict:
     temperature = fit_temperature(head.logits(model_head, feats["val"]), splits["val"].labels)
     print(f"temperature (fit on val/): {temperature:.3f}")
 
-    from model.packaging.package import package  # noqa: PLC0415  (export only after training succeeded)
+    from model.packaging.package import package, report  # noqa: PLC0415  (export only after training succeeded)
 
-    return package(backbone, model_head, replace(cfg, out=out), classes, temperature, splits, feats)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = out.with_name(f".{out.name}.partial-{os.getpid()}")  # beside it: renamed into place when whole
+    try:
+        meta, scores = package(backbone, model_head, replace(cfg, out=work), classes, temperature, splits, feats)
+        install(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report(scores, meta, out)
+    return meta
