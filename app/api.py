@@ -125,7 +125,8 @@ def _scores(res, rule: Rule) -> Scores:
     """`scores`: the label set's asked for, or a taught model's own (the worker adds them to every reply)."""
     asked = rule.examples or {}
     labels = label_scores(res.scores) if getattr(res, "scores", None) else ()
-    sims = tuple(zip(res.simIds.to_py(), res.sims.to_py())) if asked and not asked.get("labels") else ()
+    sims = tuple(zip(res.simIds.to_py(), res.sims.to_py(), res.simKins.to_py())) \
+        if asked and not asked.get("labels") else ()
     return Scores(tuple(res.probs.to_py()), sims, labels)
 
 

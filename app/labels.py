@@ -190,13 +190,13 @@ class LabelSet:
         reply = await self._worker("teach_scores", {"embeddings": embeddings})
         return [self.teach.decide(api.label_scores(scores)) for scores in reply.scores]
 
-    async def nearest(self, embeddings: list, k: int) -> list[list[tuple[str, float]]]:
-        """For each kept embedding (a JS Float32Array), its k nearest examples: [(example id, cosine)], best
-        first."""
+    async def nearest(self, embeddings: list, k: int) -> list[list[tuple[str, float, float | None]]]:
+        """For each kept embedding (a JS Float32Array), its k nearest examples: [(example id, cosine, that
+        example's cosine to the nearest other one of its label or None)], best first."""
         if not embeddings:
             return []
         reply = await self._worker("teach_nearest", {"embeddings": embeddings, "k": k})
-        return [list(zip(n.ids.to_py(), n.sims.to_py())) for n in reply.nearest]
+        return [list(zip(n.ids.to_py(), n.sims.to_py(), n.kins.to_py())) for n in reply.nearest]
 
     async def dump(self) -> list:
         """The stored examples with their photos and vectors (JS objects)."""

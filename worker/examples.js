@@ -1,5 +1,5 @@
 // Teach mode's example vectors, held in the worker so that the cosine math stays off the main thread.
-// One small class: set, add, remove, relabel, nearest, labelScores, clear. Rows (unit vectors) live in one
+// One small class: set, add, remove, relabel, nearest, kins, labelScores, clear. Rows (unit vectors) live in one
 // growing Float32Array with their labels; remove moves the last row into the gap, so add and remove are O(1)
 // and nothing is left behind to dispose.
 
@@ -17,6 +17,7 @@ export class ExampleBank {
     this.rowOf = new Map();
     this.data = new Float32Array(dim * 64);
     this.centroids = null; // {version, names, dirs, means, mu}: labelScores' per-label vectors, made again on change
+    this.kinOf = { version: -1, byId: new Map() }; // id -> `kins`' answer, while the rows are unchanged
     this.version = 0; // changes with every add and remove: a copy of the rows (a tensor, say) is stale when it differs
   }
 
@@ -102,6 +103,28 @@ export class ExampleBank {
       rows[j] = r;
     }
     return { ids: Array.from(rows, (r) => this.ids[r]), sims };
+  }
+
+  /** Per id: the cosine of that example to the nearest other example of its label (null when it is its
+   * label's only one): how close photos of its own kind are to it. The sorter's corrections ask it of the
+   * nearest corrections (app/logic/corrections.py). O(examples of that label x dim) per id, kept until a row
+   * changes. */
+  kins(ids) {
+    if (this.kinOf.version !== this.version) this.kinOf = { version: this.version, byId: new Map() };
+    const { dim, data } = this;
+    return ids.map((id) => {
+      if (this.kinOf.byId.has(id)) return this.kinOf.byId.get(id);
+      const row = this.rowOf.get(id);
+      let best = null;
+      for (let r = 0; row !== undefined && r < this.size; r++) {
+        if (r === row || this.labels[r] !== this.labels[row]) continue;
+        let dot = 0;
+        for (let i = 0; i < dim; i++) dot += data[r * dim + i] * data[row * dim + i];
+        if (best === null || dot > best) best = dot;
+      }
+      this.kinOf.byId.set(id, best);
+      return best;
+    });
   }
 
   /** {labels, centred, centroid}: per label, the cosine of the query to the label's centroid (the mean of its

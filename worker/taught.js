@@ -95,9 +95,15 @@ export class TaughtSet {
     ids.forEach((id) => this.bank.remove(id));
   }
 
-  /** {ids, sims}: the `k` examples nearest `query`, best first (ExampleBank.nearest's answer). A large set is
-   * searched in tfjs: 5,000 examples took 15 ms per photo in the JS loop. */
+  /** {ids, sims, kins}: the `k` examples nearest `query`, best first (ExampleBank.nearest's answer), and each
+   * one's cosine to the nearest other example of its label (ExampleBank.kins). A large set is searched in tfjs:
+   * 5,000 examples took 15 ms per photo in the JS loop. */
   nearest(query, k) {
+    const found = this.#nearest(query, k);
+    return { ...found, kins: this.bank.kins(found.ids) };
+  }
+
+  #nearest(query, k) {
     const { bank } = this;
     if (bank.size < ON_TF_FROM) return bank.nearest(query, k);
     const tf = self.tf;

@@ -4,10 +4,10 @@
 // {id, type: <reply>|'error'}; `load` and `teach_open` may send {id, type: 'progress'} messages first.
 //   load     {modelUrl}                       -> progress {loaded, total}* -> loaded {metadata, info}
 //   classify {file, thumb?, embedding?, teach?} -> result {probs, width, height, sha256, decodeMs, inferMs,
-//              thumb? (a 192 px JPEG Blob), embedding? (Float32Array), simIds?, sims?, scores?}
+//              thumb? (a 192 px JPEG Blob), embedding? (Float32Array), simIds?, sims?, simKins?, scores?}
 //              file: File/Blob (read once: hashed, then decoded) or ImageBitmap; sha256 is null for a bitmap;
 //              teach: {set, k} adds the k examples of that open set nearest the photo (simIds[i] <-> sims[i],
-//              best first); teach: {set, labels: true} adds scores {labels, centred, centroid} (per label: the
+//              best first; simKins[i]: that example's cosine to the nearest other one of its label, or null); teach: {set, labels: true} adds scores {labels, centred, centroid} (per label: the
 //              centred-centroid cosine and the plain centroid cosine, worker/examples.js labelScores); a taught
 //              model (metadata `taught`, worker/taught_model.js) adds its own labels' scores when not asked that
 //   resize   {file, maxSide, quality}         -> resized {blob, width, height}  (JPEG: upright, no metadata;
@@ -20,7 +20,8 @@
 //   teach_add {set, exampleId, label, file | (embedding, photo)} -> teach {count, thumb}
 //   teach_remove {set, ids}                   -> teach {count}
 //   teach_dump {set}                          -> teach {labels, examples: [{id, label, photo, embedding}]}
-//   teach_nearest {set, embeddings: [Float32Array], k} -> teach {nearest: [{ids, sims}]}  (kept results, decided again)
+//   teach_nearest {set, embeddings: [Float32Array], k} -> teach {nearest: [{ids, sims, kins}]}  (kept results, decided
+//                                             again)
 //   teach_scores {set, embeddings: [Float32Array]} -> teach {scores: [{labels, centred, centroid}]}  (the same, a label set)
 //   teach_close {set}                         -> teach {count}  (its memory freed; it stays stored)
 //   teach_drop {set}                          -> teach {count}  (closed and deleted from storage)
@@ -156,7 +157,9 @@ async function classify({ file, thumb = true, embedding = false, teach = false }
   const reply = { ...seen, probs: Array.from(seen.probs), embedding: embedding ? seen.embedding : undefined };
   if (teach?.labels) reply.scores = taughtSet(teach.set).labelScores(seen.embedding);
   else if (model.taught) reply.scores = model.taught.labelScores(seen.embedding); // a taught model's own decision
-  if (teach && !teach.labels) ({ ids: reply.simIds, sims: reply.sims } = taughtSet(teach.set).nearest(seen.embedding, teach.k));
+  if (teach && !teach.labels) {
+    ({ ids: reply.simIds, sims: reply.sims, kins: reply.simKins } = taughtSet(teach.set).nearest(seen.embedding, teach.k));
+  }
   return reply;
 }
 

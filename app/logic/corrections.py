@@ -1,15 +1,18 @@
-"""Learning from the user's corrections (the sorter): a card the user moves to another category becomes an
-example of that category in a per-site correction set, and later photos that look like it follow it. Pure
-Python: the page (Pyodide) and `build.py evaluate --replay` (CPython) share it.
+"""Learning from the user's corrections (the sorter): a card the user moves to another category becomes an example of
+that category in a per-site correction set, and later photos that look like it follow it. Pure Python: the page
+(Pyodide) and `build.py evaluate --replay` (CPython) share it.
 
-The overlay sits on the model's own decision (app/logic/rules.py ModelRule). It looks at the corrections nearest
-the photo (cosine of the model's `embedding`, as teach mode does) and trusts one only when it is near enough:
-the teach-mode calibration of the model (app/logic/teach.py TeachConfig.example_known: P(same label) from the
-cosine to one example, fit per model on classes the model never saw) must reach `review_known` (0.7) for a photo
-the model sent to review, and `filed_known` (0.95) to move a photo the model filed itself. Among the corrections
-that pass, the nearest ones vote (k-NN, exp((cos - 1) / tau)); the winner's category is the decision (reason
-"corrected"), with how many corrections say so. A wrong correction thus spreads only to photos that look like
-it. Chosen by measurement (docs/numbers.md, `evaluate --replay`). A correction to *Needs review* is not
+The overlay sits on the model's own decision (app/logic/rules.py ModelRule). It looks at the corrections nearest the
+photo (cosine of the model's `embedding`, as teach mode does) and trusts one only when it is near enough: the
+teach-mode calibration of the model (app/logic/teach.py TeachConfig.example_known: P(same label) from the cosine to one
+example, fit per model on classes the model never saw) must reach `review_known` (0.7) for a photo the model sent to
+review, and `filed_known` (0.95) to move a photo the model filed itself. A photo the model called out of scope must
+also be as close to a correction as photos of that correction's own kind are: at least its cosine to the nearest
+other correction of the same category (its `kin`; a category's only correction has none, so it moves no such photo).
+One street photo moved to Vibes then drags no landscape along, while ten make their look-alikes follow. Among the
+corrections that pass, the nearest ones vote (k-NN, exp((cos - 1) / tau)); the winner's category is the decision
+(reason "corrected"), with how many corrections say so. A wrong correction thus spreads only to photos that look
+like it. Chosen by measurement (docs/numbers.md, `evaluate --replay`). A correction to *Needs review* is not
 learned: it says what a photo is not, not what it is.
 
 The model's own decision stays in the corrected Decision (`base`), so a card can be decided again when the
@@ -22,7 +25,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.logic.mapping import REVIEW, Decision
+from app.logic.mapping import OUT_OF_SCOPE, REVIEW, Decision
 from app.logic.rules import ModelRule, Scores
 from app.logic.teach import TeachSet
 
@@ -65,16 +68,18 @@ class CorrectedRule:
     def name(self, category: str) -> str:
         return self.model.name(category)
 
-    def overlay(self, decision: Decision, sims: Iterable[tuple[str, float]]) -> Decision:
+    def overlay(self, decision: Decision, sims: Iterable[tuple[str, float, float | None]]) -> Decision:
         """`decision` (the model's, or an earlier corrected one) decided again under the corrections as they
-        are now, from the photo's cosines to the nearest of them."""
+        are now, from the photo's cosines to the nearest of them (and theirs to their own kind: Scores.sims)."""
         base = base_of(decision)
         bar = self.config.review_known if base.category == REVIEW else self.config.filed_known
         known = self.corrections.config.example_known
         examples = self.corrections.examples
         categories = {c.id for c in self.model.cmap.categories}  # corrections made under another model may name others
-        near = [(examples[i], float(cos)) for i, cos in sims
-                if i in examples and examples[i] in categories and known(float(cos)) >= bar]
+        kin_needed = base.reason == OUT_OF_SCOPE
+        near = [(examples[i], float(cos)) for i, cos, kin in sims
+                if i in examples and examples[i] in categories and known(float(cos)) >= bar
+                and (not kin_needed or (kin is not None and float(cos) >= float(kin)))]
         votes: dict[str, float] = {}
         for category, cos in near:
             votes[category] = votes.get(category, 0.0) + math.exp((cos - 1.0) / self.config.tau)

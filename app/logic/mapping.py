@@ -22,6 +22,8 @@ class MappingError(UserError, ValueError):
     pass
 
 
+OUT_OF_SCOPE = "out_of_scope"  # a Decision's reason: the top class is the model's `other` (not in scope)
+
 @dataclass(frozen=True)
 class ClassInfo:
     id: str  # the training folder name
@@ -96,7 +98,7 @@ class ClassMap:
         top = tuple((self.classes[i].id, float(probs[i])) for i in order[: self.top_k])
         best = self.classes[order[0]]
         if not best.in_scope:
-            return Decision(REVIEW, top, "out_of_scope")
+            return Decision(REVIEW, top, OUT_OF_SCOPE)
         if probs[order[0]] < self.threshold:
             return Decision(REVIEW, top, "unsure")
         return Decision(best.id, top)

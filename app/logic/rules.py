@@ -21,7 +21,9 @@ class Scores:
     """What the worker measured of one photo."""
 
     probs: tuple[float, ...] = ()  # the model's calibrated probabilities, in its class order
-    sims: tuple[tuple[str, float], ...] = ()  # (example id, cosine) of the nearest taught examples, when asked for
+    # (example id, cosine, that example's cosine to the nearest other one of its label or None) of the nearest
+    # taught examples, when asked for
+    sims: tuple[tuple[str, float, float | None], ...] = ()
     labels: tuple[tuple[str, float, float], ...] = ()  # (label, centred, centroid cosine), when asked for
 
 

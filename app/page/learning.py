@@ -117,7 +117,7 @@ class Learning:
                 await next_task()  # thousands of cards: no long task
             if item.id not in cards.queue.items:
                 continue  # removed meanwhile
-            sims = [(i, s) for i, s in near if i != item.photo.digest]  # not the card's own correction
+            sims = [row for row in near if row[0] != item.photo.digest]  # not the card's own correction
             decision = self.rule.overlay(item.decision, sims)
             if decision != item.decision:
                 item.decision = decision  # a card the user moved stays where they put it

@@ -11,7 +11,11 @@ stream:
   filed under their category;
 - `dataset_top1_after_10`: top-1 on the dataset's photos after that point (what corrections cost the rest);
 - `wrong_spread`: the same stream where the user moves the relabelled photos to a *wrong* category: the share
-  of the dataset's photos whose card changed (a wrong correction must not spread to unlike photos).
+  of the dataset's photos whose card changed (a wrong correction must not spread to unlike photos);
+- `ood_dragged`: with the stream's corrections, the share of out-of-scope photos (`pretrain/`'s held-out scenes,
+  never trained on: landscapes, art, vehicles) that the model calls out of scope and the corrections move out of
+  review; `ood_dragged_1` the same after the first correction of a relabelled photo alone; `ood_unsure_dragged`
+  the share of those the model sends to review as unsure that the corrections file.
 Numbers are mean and spread (standard deviation) over folders and seeds.
 """
 
@@ -23,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from app.logic.corrections import CorrectedRule, CorrectionConfig
-from app.logic.mapping import REVIEW, ClassMap
+from app.logic.mapping import OUT_OF_SCOPE, REVIEW, ClassMap
 from app.logic.rules import ModelRule, Scores
 from app.logic.spec import PreprocessSpec
 from app.logic.teach import TeachConfig, TeachSet
@@ -45,10 +49,24 @@ def unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
+def sims_of(vecs: np.ndarray, rows: list[int], truth: list[str], query: np.ndarray,
+            k: int) -> tuple[tuple[str, float, float | None], ...]:
+    """The worker's answer for `query` (worker/examples.js nearest + kins) over the correction rows `rows`: the k
+    nearest (id, cosine, kin), kin being that correction's cosine to the nearest other one of its category."""
+    sims = vecs[rows] @ query
+    out = []
+    for b in np.argsort(-sims)[:k]:
+        peers = [r for r in rows if r != rows[b] and truth[r] == truth[rows[b]]]
+        kin = float(np.max(vecs[peers] @ vecs[rows[b]])) if peers else None
+        out.append((str(rows[b]), float(sims[b]), kin))
+    return tuple(out)
+
+
 def stream(dataset: Embedded, extra: Embedded, seed: int, learn: bool, cmap: ClassMap, teach: TeachConfig,
-           wrong: str | None = None, config: CorrectionConfig = DEFAULT) -> dict:
+           wrong: str | None = None, config: CorrectionConfig = DEFAULT, ood: Embedded | None = None) -> dict:
     """One replay: the decisions (category per photo, in stream order) and where each photo came from. `wrong`:
-    the user moves the relabelled photos to this category instead of their own."""
+    the user moves the relabelled photos to this category instead of their own. `ood`: photos of no category,
+    decided after the first relabelled correction and at the end (`ood_after_1`, `ood_after`; base: without)."""
     probs = np.concatenate([dataset.probs, extra.probs])
     vecs = np.concatenate([dataset.unit, extra.unit])
     truth = dataset.truth + ([wrong] * len(extra.truth) if wrong else extra.truth)
@@ -59,19 +77,27 @@ def stream(dataset: Embedded, extra: Embedded, seed: int, learn: bool, cmap: Cla
         corrections.add_label(category)
     rule = CorrectedRule(ModelRule(cmap), corrections, config)
     rows: list[int] = []  # the corrections' photo indices
-    decided = []
+
+    def decide_ood() -> np.ndarray:
+        return np.array([rule.decide(Scores(tuple(p), sims_of(vecs, rows, truth, v, config.k) if rows else ())).category
+                         for p, v in zip(ood.probs, ood.unit)])
+
+    decided, ood_after_1 = [], None
     for i in order:
         scores = Scores(tuple(probs[i]))
         if learn and rows:
-            sims = vecs[rows] @ vecs[i]
-            best = np.argsort(-sims)[: config.k]
-            scores = Scores(scores.probs, tuple((str(rows[b]), float(sims[b])) for b in best))
+            scores = Scores(scores.probs, sims_of(vecs, rows, truth, vecs[i], config.k))
         category = rule.decide(scores).category
         decided.append(category)
         if category != truth[i] and truth[i] != REVIEW:  # the user corrects it
             corrections.add_example(str(i), truth[i])
             rows.append(int(i))
-    return {"order": order, "decided": np.array(decided), "truth": np.array(truth)[order], "extra": is_extra[order]}
+            if ood is not None and learn and is_extra[i] and ood_after_1 is None:
+                ood_after_1 = decide_ood()
+    out = {"order": order, "decided": np.array(decided), "truth": np.array(truth)[order], "extra": is_extra[order]}
+    if ood is not None and learn:
+        out["ood_after_1"], out["ood_after"] = ood_after_1, decide_ood()
+    return out
 
 
 def measures(learned: dict, plain: dict, spread: dict, categories: list[str]) -> dict:
@@ -98,6 +124,12 @@ def measures(learned: dict, plain: dict, spread: dict, categories: list[str]) ->
                                     "without": float(np.mean(~wrong_p[own])) if len(own) else None}
     own_all = ~spread["extra"]
     out["wrong_spread"] = float(np.mean(spread["decided"][own_all] != plain["decided"][own_all]))
+    if "ood_after" in learned:
+        scope, unsure = learned["ood_base"] == OUT_OF_SCOPE, learned["ood_base"] == "unsure"
+        for key, got, base in (("ood_dragged", learned["ood_after"], scope),
+                               ("ood_dragged_1", learned["ood_after_1"], scope),
+                               ("ood_unsure_dragged", learned["ood_after"], unsure)):
+            out[key] = float(np.mean(got[base] != REVIEW)) if got is not None and base.any() else None
     return out
 
 
@@ -115,7 +147,8 @@ def summary(runs: list[dict]) -> dict:
 
     paths = [("second_half_error", "learning"), ("second_half_error", "without"),
              ("relabelled_after_10", "learning"), ("relabelled_after_10", "without"),
-             ("dataset_top1_after_10", "learning"), ("dataset_top1_after_10", "without"), ("wrong_spread",)]
+             ("dataset_top1_after_10", "learning"), ("dataset_top1_after_10", "without"), ("wrong_spread",),
+             ("ood_dragged",), ("ood_dragged_1",), ("ood_unsure_dragged",)]
     cats = sorted({c for run in runs for c in run["per_category"]})
     paths += [("per_category", c, way) for c in cats for way in ("learning", "without")]
     result = {}
@@ -128,8 +161,10 @@ def summary(runs: list[dict]) -> dict:
 
 
 def replay(dataset: Embedded, extras: dict[str, Embedded], cmap: ClassMap, teach: TeachConfig, seeds: int,
-           config: CorrectionConfig = DEFAULT) -> dict:
+           config: CorrectionConfig = DEFAULT, ood: Embedded | None = None) -> dict:
     """Every relabelled folder, `seeds` shuffles each: the measures per run and their summary."""
+    ood_base = None if ood is None else np.array([ModelRule(cmap).decide(Scores(tuple(p))).reason
+                                                  for p in ood.probs])
     categories = [c.id for c in cmap.categories]
     runs = []
     for name, extra in extras.items():
@@ -137,7 +172,8 @@ def replay(dataset: Embedded, extras: dict[str, Embedded], cmap: ClassMap, teach
         wrong = next(c for c in categories if c != target)
         for seed in range(seeds):
             args = (dataset, extra, seed)
-            learned = stream(*args, learn=True, cmap=cmap, teach=teach, config=config)
+            learned = stream(*args, learn=True, cmap=cmap, teach=teach, config=config, ood=ood)
+            learned["ood_base"] = ood_base
             plain = stream(*args, learn=False, cmap=cmap, teach=teach, config=config)
             spread = stream(*args, learn=True, cmap=cmap, teach=teach, wrong=wrong, config=config)
             runs.append({"folder": name, "category": target, "wrong": wrong, "seed": seed,
@@ -152,9 +188,10 @@ def folder_photos(folder: Path, limit: int) -> list[Path]:
     return found[: limit or None]
 
 
-def run(model_dir: Path, root: Path, folders: list[tuple[Path, str]], seeds: int, limit: int = 0) -> dict:
-    """`evaluate --replay`: embed the dataset's test photos and each relabelled folder with the exported graph
-    (tfjs wasm, as the browser), then replay."""
+def run(model_dir: Path, root: Path, folders: list[tuple[Path, str]], seeds: int, limit: int = 0,
+        ood_folders: list[Path] = ()) -> dict:
+    """`evaluate --replay`: embed the dataset's test photos, each relabelled folder and the out-of-scope photos
+    with the exported graph (tfjs wasm, as the browser), then replay."""
     meta = head_metadata(model_dir)
     spec, cmap = PreprocessSpec.from_metadata(meta), ClassMap.from_metadata(meta)
     teach = TeachConfig.from_metadata(meta)
@@ -172,8 +209,14 @@ def run(model_dir: Path, root: Path, folders: list[tuple[Path, str]], seeds: int
         photos = folder_photos(folder, limit)
         p, e = outputs(model_dir, photos, spec)
         extras[folder.name] = Embedded(p, unit(e), [category] * len(photos))
-    print(f"replaying {len(paths)} photos of {test} with {len(folders)} relabelled folders, {seeds} seeds each")
-    result = {"model": str(model_dir), "data": str(test), **replay(dataset, extras, cmap, teach, seeds)}
+    ood = None
+    if ood_folders:
+        photos = [p for folder in ood_folders for p in folder_photos(folder, limit)]
+        p, e = outputs(model_dir, photos, spec)
+        ood = Embedded(p, unit(e), [REVIEW] * len(photos))
+    print(f"replaying {len(paths)} photos of {test} with {len(folders)} relabelled folders, {seeds} seeds each"
+          + (f"; {len(ood.truth)} out-of-scope photos" if ood else ""))
+    result = {"model": str(model_dir), "data": str(test), **replay(dataset, extras, cmap, teach, seeds, ood=ood)}
     for key, value in result["summary"].items():
         print(f"  {key:<44} {value['mean']:.4f} ± {value['sd']:.4f}")
     return result
