@@ -12,6 +12,7 @@ import base64
 from pathlib import Path
 
 from tests.conftest import exif_rotated_jpeg, photos
+from tests.test_journeys_e2e import screen
 from tools.browser import open_page
 
 PAGE = "examples/uppy/"
@@ -74,6 +75,19 @@ def test_uppy_sorts_lets_the_visitor_change_a_category_and_posts_small_upright_j
     assert any(kind == "info-visible" and any("broken.jpg" in m for m in messages)
                for kind, messages in page.evaluate("seen")), page.evaluate("seen")
 
+    # Every tile shows its photo's category, by name, in a menu the visitor can change there.
+    tiles = page.evaluate("""Object.fromEntries(uppy.getFiles().map(f => { const box = document.querySelector(
+        `#uppy_${CSS.escape(f.id)} .snaptag-uppy-tile`); return [f.meta.name, box && box.innerText]; }))""")
+    for name, text in tiles.items():
+        assert text is not None and meta[name]["categoryName"] in text, (name, text)
+    second = more[0].name
+    moved = "vibes" if meta[second]["category"] == "menu" else "menu"
+    page.select_option(f'.uppy-Dashboard-Item:has([title="{second}"]) .snaptag-uppy-tile select', moved)
+    page.wait_for_function(f"uppy.getFiles().find(f => f.meta.name === '{second}').meta.snaptagBy === 'visitor'")
+    assert "Changed by you" in page.inner_text(f'.uppy-Dashboard-Item:has([title="{second}"]) .snaptag-uppy-tile')
+    screen(page, "uppy-tiles")
+    assert page.evaluate(META)[second]["snaptagModelCategory"] == meta[second]["category"]
+
     # The damaged file's card says why; the visitor moves the first photo to Menu in its card.
     page.click('.uppy-Dashboard-Item:has([title="broken.jpg"]) .uppy-Dashboard-Item-action--edit')
     assert page.inner_text(".snaptag-uppy-error").startswith("not sorted: ")
@@ -92,8 +106,14 @@ def test_uppy_sorts_lets_the_visitor_change_a_category_and_posts_small_upright_j
     assert up["category"] == meta["camera.jpg"]["category"]
     assert sent(server, first.name)["photos"][0]["category"] == changed
     assert sent(server, first.name)["fields"]["categoryName"] == [{"menu": "Menu", "vibes": "Vibes"}[changed]]
-    for path in more:
+    for path in more[1:]:
         assert sent(server, path.name)["photos"][0]["category"] == meta[path.name]["category"]
+        assert sent(server, path.name)["fields"]["snaptagBy"] == ["model"]
+    fields = sent(server, second)["fields"]  # who decided, and the model's own answer apart
+    assert sent(server, second)["photos"][0]["category"] == moved and fields["snaptagBy"] == ["visitor"]
+    assert fields["snaptagModelCategory"] == [meta[second]["category"]]
+    assert fields["snaptagProb"] == [str(meta[second]["snaptagProb"])]
+    assert sent(server, first.name)["fields"]["snaptagBy"] == ["visitor"]
     damaged = sent(server, "broken.jpg")  # sent as it was: the plugin never blocks an upload
     assert damaged["photos"][0]["bytes"] == broken.stat().st_size and damaged["fields"]["snaptagReason"] == ["error"]
     assert page.evaluate(META)["broken.jpg"]["snaptagError"].startswith("sent as it is, not shrunk: ")
@@ -167,23 +187,54 @@ def open_widget(browser, server, url: str, ready: str, tmp_path: Path):
     return s, [p for p, _ in photos("test", 1)], camera
 
 
-def test_dropzone_sorts_and_posts_small_upright_jpegs_with_their_category(browser, server, tmp_path):
+def shown_menus(page) -> list[str]:
+    """Each photo's category as the visitor reads it: the chosen option of its menu, if visible."""
+    return page.evaluate("[...document.querySelectorAll('select.snaptag-category')].filter(e => e.offsetParent "
+                         "!== null && getComputedStyle(e).opacity !== '0').map(e => e.selectedOptions[0].text)")
+
+
+def change_one(page, server, shots: list[Path], categories: dict[str, str]) -> tuple[str, str]:
+    """The visitor changes the first photo's category in its menu: (its name, the category chosen)."""
+    name = shots[0].name
+    chosen = "vibes" if categories[name] == "menu" else "menu"
+    page.select_option(f'select.snaptag-category[aria-label="Category for {name}"]', chosen)
+    return name, chosen
+
+
+def check_who_decided(server, shots: list[Path], camera: Path, categories: dict[str, str], changed: str) -> None:
+    for path in [*shots, camera]:
+        fields = sent(server, path.stem + ".jpg")["fields"]
+        assert fields["snaptagModelCategory"] == [categories[path.name]], (path.name, fields)
+        assert fields["snaptagBy"] == ["visitor" if path.name == changed else "model"], (path.name, fields)
+
+
+def test_dropzone_holds_the_queue_until_the_visitor_sends_and_posts_their_choice(browser, server, tmp_path):
     s, shots, camera = open_widget(browser, server, "examples/dropzone/",
                                    "window.dropzone && document.querySelector('.dz-hidden-input')", tmp_path)
     page = s.page
     page.set_input_files(".dz-hidden-input", [str(p) for p in [*shots, camera]])  # before snaptag is ready
+    page.wait_for_function("dropzone.files.length === 4 && !document.getElementById('send').disabled",
+                           timeout=120_000)
+    before = len(server.uploads)
+    page.wait_for_timeout(500)
+    assert len(server.uploads) == before and page.inner_text("#send") == "Send 4 photos"  # nothing went yet
+    categories = classified(page, [*shots, camera])
+    shown = shown_menus(page)
+    assert len(shown) == 4 and all(shown), shown  # visible without hovering
+    name, chosen = change_one(page, server, shots, categories)
+    assert "changed by you" in page.inner_text(f'.dz-preview:has(select[aria-label="Category for {name}"])')
+    screen(page, "dropzone-queue")
+    page.click("#send")
     page.wait_for_function("dropzone.files.length === 4 && dropzone.files.every(f => f.status === 'success')",
                            timeout=120_000)
-    categories = classified(page, [*shots, camera])
-    check_posted(server, shots, camera, categories)
-    names = page.evaluate("[...document.querySelectorAll('.snaptag-category')].map(e => e.textContent)")
-    assert len(names) == 4 and all(names), names
+    check_posted(server, shots, camera, categories | {name: chosen})
+    check_who_decided(server, shots, camera, categories, name)
     assert not s.errors
     s.context.close()
 
 
-def test_filepond_sorts_into_metadata_and_posts_small_upright_jpegs_with_their_category(browser, server,
-                                                                                          tmp_path):
+def test_filepond_shows_and_lets_the_visitor_change_each_category_then_posts_their_choice(browser, server,
+                                                                                           tmp_path):
     s, shots, camera = open_widget(browser, server, "examples/filepond/",
                                    "window.pond && document.querySelector('.filepond--browser')", tmp_path)
     page = s.page
@@ -192,8 +243,17 @@ def test_filepond_sorts_into_metadata_and_posts_small_upright_jpegs_with_their_c
                            timeout=120_000)
     meta = page.evaluate("Object.fromEntries(pond.getFiles().map(f => [f.filename, f.getMetadata('category')]))")
     assert meta == classified(page, [*shots, camera])
+    page.wait_for_function("[...document.querySelectorAll('select.snaptag-category')].filter(e => !e.disabled)"
+                           ".length === 4")
+    shown = shown_menus(page)
+    assert len(shown) == 4 and all(s != "Sorting…" for s in shown), shown
+    assert page.evaluate("[...document.querySelectorAll('.filepond--item img.snaptag-thumb')].filter(i => "
+                         "i.complete && i.naturalWidth > 0).length") == 4
+    name, chosen = change_one(page, server, shots, meta)
+    screen(page, "filepond-items")
     page.evaluate("pond.processFiles()")
     page.wait_for_function("pond.getFiles().every(f => f.status === 5)", timeout=60_000)  # PROCESSING_COMPLETE
-    check_posted(server, shots, camera, meta)
+    check_posted(server, shots, camera, meta | {name: chosen})
+    check_who_decided(server, shots, camera, meta, name)
     assert not s.errors
     s.context.close()

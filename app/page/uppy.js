@@ -1,9 +1,12 @@
 // snaptag as an Uppy plugin (docs/embedding.md): `uppy.use(Snaptag, {resize: {maxSide: 1600}})`.
 //
 // - file-added: each photo is classified (snaptag.classify; a photo added before snaptag is ready waits) and its
-//   meta gets `category` (a category id or 'review'), `categoryName`, `snaptagProb` and `snaptagReason` ('' when
-//   sure, 'unsure', 'out_of_scope', or 'error' with `snaptagError`, the message that is also shown).
-// - The Dashboard (if the Uppy has one, now or later) gets a Category field in its file card.
+//   meta gets `category` (a category id or 'review'), `categoryName`, `snaptagBy` ('model', or 'visitor' once
+//   the visitor chose another), the model's own answer apart (`snaptagModelCategory`, `snaptagProb`) and
+//   `snaptagReason` ('' when sure, 'unsure', 'out_of_scope', or 'error' with `snaptagError`, the message that
+//   is also shown). All of it is posted with the photo.
+// - The Dashboard (if the Uppy has one, now or later) shows each photo's category on its tile, as a menu the
+//   visitor can change before uploading (`tiles: false`: not), and gets a Category field in its file card.
 // - Upload: a preprocessor replaces each photo by snaptag.resize's upright JPEG without metadata, with
 //   preprocess-progress / preprocess-complete events. A photo that can't be sorted or shrunk is still uploaded
 //   (as it is) and says why; nothing here blocks an upload.
@@ -18,7 +21,9 @@ const DEFAULTS = {
   resize: {}, // snaptag.resize's options (its defaults: longest side 1600, quality 0.85); false: upload as added
   dashboard: 'Dashboard', // the id of the Dashboard to add the Category field to
   fieldName: 'Category', // that field's label; false: no field
+  tiles: true, // each Dashboard tile shows its photo's category as a menu
 };
+const TILE = 'snaptag-uppy-tile';
 
 const jpegName = (name) => `${name.replace(/\.[^./]*$/, '') || 'photo'}.jpg`;
 // What snaptag is given: photos (and files whose type the browser didn't know), never a PDF or a video.
@@ -32,6 +37,7 @@ export default class Snaptag {
   #shrunk = new Set(); // file ids already replaced by their JPEG (a retried upload keeps them)
   #installed = false;
   #priorFields; // the Dashboard's metaFields before ours (undefined: not added)
+  #tileWatch = null; // a MutationObserver: the Dashboard draws its tiles anew, each gets its menu back
 
   constructor(uppy, opts = {}) {
     this.uppy = uppy;
@@ -52,6 +58,11 @@ export default class Snaptag {
     this.uppy.on('file-removed', this.#onRemoved);
     if (this.opts.resize !== false) this.uppy.addPreProcessor(this.#shrink);
     this.#addField();
+    if (this.opts.tiles) {
+      this.#tileWatch = new MutationObserver(() => this.#tiles());
+      this.#tileWatch.observe(document.body, { childList: true, subtree: true });
+      this.uppy.on('state-update', this.#tiles);
+    }
     for (const file of this.uppy.getFiles()) this.#onAdded(file);
   }
 
@@ -63,6 +74,12 @@ export default class Snaptag {
     this.uppy.off('file-removed', this.#onRemoved);
     if (this.opts.resize !== false) this.uppy.removePreProcessor(this.#shrink);
     this.#removeField();
+    if (this.#tileWatch) {
+      this.#tileWatch.disconnect();
+      this.#tileWatch = null;
+      this.uppy.off('state-update', this.#tiles);
+      document.querySelectorAll(`.${TILE}`).forEach((node) => node.remove());
+    }
     this.#sorted.clear();
     this.#shrunk.clear();
   }
@@ -76,9 +93,9 @@ export default class Snaptag {
   #onAdded = (file) => {
     if (!isPhoto(file) || this.#sorted.has(file.id)) return;
     this.#sorted.set(file.id, snaptag.classify(file.data).then(
-      (r) => this.#meta(file.id, { category: r.category, categoryName: r.categoryName, snaptagProb: r.prob,
-        snaptagReason: r.reason ?? '' }),
-      (err) => this.#failed(file.id, err, 'not sorted'),
+      (r) => this.#meta(file.id, { category: r.category, categoryName: r.categoryName, snaptagBy: 'model',
+        snaptagModelCategory: r.category, snaptagProb: r.prob, snaptagReason: r.reason ?? '' }),
+      (err) => this.#failed(file.id, err, 'not sorted', true),
     ));
   };
 
@@ -87,26 +104,79 @@ export default class Snaptag {
     this.#shrunk.delete(file.id);
   };
 
-  // The visitor's choice in the file card: its name goes with it.
+  // The visitor's choice in the file card: its name goes with it, and who chose.
   #onEdited = (file) => {
     const current = file && this.uppy.getFile(file.id);
-    const chosen = this.#categories?.find(({ id }) => id === current?.meta.category);
-    if (chosen && current.meta.categoryName !== chosen.name) this.uppy.setFileMeta(file.id, { categoryName: chosen.name });
+    if (current) this.#choose(current.id, current.meta.category);
   };
+
+  // The visitor filed a photo under `category` (on its tile or in its file card).
+  #choose(id, category) {
+    const file = this.uppy.getFile(id);
+    const chosen = this.#categories?.find((c) => c.id === category);
+    if (!file || !chosen) return;
+    const by = file.meta.snaptagModelCategory === undefined || category !== file.meta.snaptagModelCategory
+      ? 'visitor' : 'model';
+    const meta = { category, categoryName: chosen.name, snaptagBy: by };
+    if (Object.entries(meta).some(([key, value]) => file.meta[key] !== value)) this.uppy.setFileMeta(id, meta);
+  }
 
   #meta(id, meta) {
     const file = this.uppy.getFile(id);
     if (!this.#installed || !file) return; // removed, or the plugin was, while snaptag worked
-    const mine = file.meta.category === undefined ? meta : { ...meta, category: file.meta.category }; // a choice made first stays
+    // the visitor (or the host's code) chose before snaptag answered: that choice stays
+    const chosen = meta.category !== undefined && (file.meta.snaptagBy === 'visitor'
+      || (file.meta.category !== undefined && file.meta.snaptagBy === undefined));
+    const mine = chosen ? { ...meta, category: file.meta.category, categoryName: file.meta.categoryName } : meta;
     this.uppy.setFileMeta(id, mine);
+    if (chosen) this.#choose(id, file.meta.category);
   }
 
-  #failed(id, err, what) {
+  // Each Dashboard tile gets a menu of the categories, showing its photo's (Sorting… until snaptag answers); the
+  // Dashboard redraws tiles, so this runs on its DOM changes and on every state change, and changes only what
+  // differs (it runs again on its own changes and then finds nothing to do).
+  #tiles = () => {
+    for (const file of this.uppy.getFiles()) {
+      // over the bottom of the tile's preview: the Dashboard's rows have a fixed height
+      const preview = document.getElementById(`uppy_${file.id}`)?.querySelector('.uppy-Dashboard-Item-preview');
+      if (!preview || !isPhoto(file)) continue;
+      let box = preview.querySelector(`:scope > .${TILE}`);
+      if (!box) {
+        box = Object.assign(document.createElement('label'), { className: TILE });
+        const select = document.createElement('select');
+        select.setAttribute('aria-label', `Category for ${file.meta.name}`);
+        select.addEventListener('change', () => this.#choose(file.id, select.value));
+        select.addEventListener('click', (event) => event.stopPropagation()); // not the preview's own click
+        box.append(Object.assign(document.createElement('span'), { textContent: 'Category' }), select);
+        Object.assign(box.style, { position: 'absolute', left: '4px', right: '4px', bottom: '4px', zIndex: '2',
+          display: 'flex', flexDirection: 'column', gap: '1px', padding: '2px 4px', fontSize: '11px',
+          background: 'rgba(255, 255, 255, 0.92)', color: '#222', borderRadius: '4px' });
+        preview.append(box);
+      }
+      const select = box.querySelector('select');
+      const choices = this.#categories && file.meta.category !== undefined ? this.#categories : null;
+      const want = choices ? choices.map(({ id, name }) => `${id}\u0000${name}`).join('\u0001') : '';
+      if (select.dataset.choices !== want) {
+        select.replaceChildren(...(choices ?? [{ id: '', name: 'Sorting…' }]).map(({ id, name }) =>
+          Object.assign(document.createElement('option'), { value: id, textContent: name })));
+        select.dataset.choices = want;
+      }
+      select.disabled = !choices;
+      const value = file.meta.category ?? '';
+      if (select.value !== value) select.value = value;
+      const note = file.meta.snaptagBy === 'visitor' ? 'Changed by you' : 'Category';
+      if (box.firstChild.textContent !== note) box.firstChild.textContent = note;
+    }
+  };
+
+  // `what` went wrong (`sorting`: snaptag could not sort it, so it goes as review; else only said).
+  #failed(id, err, what, sorting = false) {
     const file = this.uppy.getFile(id);
     if (!this.#installed || !file) return;
     const review = this.#categories?.at(-1);
-    this.#meta(id, { category: review?.id ?? 'review', categoryName: review?.name ?? '', snaptagProb: 0,
-      snaptagReason: 'error', snaptagError: `${what}: ${err.message}` });
+    const error = { snaptagError: `${what}: ${err.message}` };
+    this.#meta(id, sorting ? { category: review?.id ?? 'review', categoryName: review?.name ?? '', snaptagBy: 'model',
+      snaptagModelCategory: review?.id ?? 'review', snaptagProb: 0, snaptagReason: 'error', ...error } : error);
     this.uppy.info({ message: `${file.meta.name}: ${what}`, details: err.message }, 'error', 8000);
   }
 
@@ -160,9 +230,9 @@ export default class Snaptag {
 
   #select({ value, onChange, form }, h, file) {
     const choices = this.#categories && value ? this.#categories : null;
-    const select = h('select', {
+    const select = h('select', { // a native menu (Uppy's text-input classes made it look like a text field)
       id: 'uppy-Dashboard-FileCard-input-category', form, value: value ?? '', disabled: !choices,
-      class: 'uppy-u-reset uppy-c-textInput uppy-Dashboard-FileCard-input',
+      class: 'uppy-Dashboard-FileCard-input snaptag-uppy-select',
       onChange: (event) => onChange(event.target.value),
     }, choices ? choices.map(({ id, name }) => h('option', { value: id }, name)) : [h('option', { value: '' }, 'Sorting…')]);
     const error = file.meta.snaptagError;

@@ -1,6 +1,7 @@
 // An example host page: a café-map site's own upload form, using snaptag's host API (docs/embedding.md).
 // Each photo added is shrunk (snaptag.resize: upright JPEG, no location data) and sorted (snaptag.classify);
-// its category badge can be changed; submit posts the shrunk photos and their categories as multipart/form-data.
+// its category badge can be changed ("Changed by you"); submit posts the shrunk photos, their categories, who chose
+// each (snaptagBy: model or visitor) and the model's own answer as multipart/form-data.
 // Photos may be added before snaptag is ready: their badges fill in when it is.
 const { snaptag } = window;
 const form = document.getElementById('cafe-form');
@@ -26,8 +27,12 @@ function add(file) {
   const img = el('img', { alt: '' });
   const badge = el('select', { disabled: true });
   badge.setAttribute('aria-label', `Category of ${file.name}`);
-  badge.addEventListener('change', () => (li.dataset.category = badge.value));
   const note = el('span', { className: 'note', textContent: categories ? 'Sorting…' : 'Waiting for snaptag…' });
+  badge.addEventListener('change', () => {
+    li.dataset.category = badge.value;
+    li.dataset.by = badge.value === photo.model?.category ? 'model' : 'visitor';
+    note.textContent = li.dataset.by === 'visitor' ? 'Changed by you' : photo.sure;
+  });
   const remove = el('button', { type: 'button', textContent: 'Remove' });
   li.append(img, el('div', { textContent: file.name }), badge, note, remove);
   list.append(li);
@@ -37,10 +42,14 @@ function add(file) {
   photo.resized = snaptag.resize(file, { maxSide: 1600, quality: 0.85 });
   photo.resized.then((blob) => (img.src = URL.createObjectURL(blob)), () => {});
   const sorted = snaptag.classify(file).then((result) => {
+    photo.model = result; // the model's own answer, posted beside the visitor's choice
+    photo.sure = result.reason ? 'Not sure: please check' : `${Math.round(result.prob * 100)}% sure`;
+    if (li.dataset.by === 'visitor') return; // the visitor chose first
     badge.dataset.category = li.dataset.category = result.category;
+    li.dataset.by = 'model';
     fill(badge);
     badge.value = result.category;
-    note.textContent = result.reason ? 'Not sure: please check' : `${Math.round(result.prob * 100)}% sure`;
+    note.textContent = photo.sure;
   });
   photo.done = Promise.all([photo.resized, sorted]).then(
     () => (li.dataset.status = 'done'),
@@ -85,6 +94,9 @@ form.addEventListener('submit', async (event) => {
     const name = p.file.name.replace(/\.[^.]*$/, '') + '.jpg';
     data.append('photo', new File([await p.resized], name, { type: 'image/jpeg' }));
     data.append('category', p.badge.value);
+    data.append('snaptagBy', p.li.dataset.by);
+    data.append('snaptagModelCategory', p.model.category);
+    data.append('snaptagProb', String(p.model.prob));
     sent += 1;
   }
   status.textContent = `Sending ${sent} photo${sent === 1 ? '' : 's'}…`;
