@@ -326,6 +326,24 @@ def test_a_kept_result_comes_back_the_same_and_another_models_does_not():
     assert saved.restore(fresh, {"format": 1, "model": "model-1"}, "model-1") is None
 
 
+def test_another_models_result_is_told_apart_and_says_what_that_model_said_in_its_names():
+    from app.logic import saved
+
+    q = PhotoQueue()
+    q.model_ready(["food_and_drinks", "menu"])
+    item = finished(q, "a.jpg", "d1", [0.85, 0.1, 0.05])
+    names = {"food_and_drinks": "Food & Drinks", "menu": "Menu", "other": "Other"}
+    record = json.loads(json.dumps(saved.to_record(item, "lite0-aaaa", 5.0, names.get)))
+    assert saved.by_other_model(record, "lite0-bbbb") and not saved.by_other_model(record, "lite0-aaaa")
+    assert not saved.by_other_model({"format": 1, "model": "x"}, "y")  # not a readable result
+    assert saved.said_by_other(record) == "Food & Drinks 85% (model lite0-aaaa)"
+    q.set_override(item.id, "menu")
+    moved = json.loads(json.dumps(saved.to_record(item, "lite0-aaaa", 5.0, names.get)))
+    assert saved.said_by_other(moved) == "Food & Drinks 85%, moved by you to Menu (model lite0-aaaa)"
+    old = {k: v for k, v in record.items() if k != "names"}  # kept before records named their categories
+    assert saved.said_by_other(old | {"category": "review"}) == "Needs review (Food & Drinks 85%) (model lite0-aaaa)"
+
+
 def test_download_sorted_names_folders_and_files_safely_and_uniquely():
     from app.logic import archive
 

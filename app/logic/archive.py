@@ -73,8 +73,9 @@ def left_out_why(item: Item, have_file: Callable[[int], bool]) -> str | None:
     return None if have_file(item.id) else NO_FILE
 
 
-def offer(items: list[Item], have_file: Callable[[int], bool]) -> tuple[int, str]:
-    """What Download sorted can include, said on its button before it runs: (photos it would zip, the text)."""
+def offer(items: list[Item], have_file: Callable[[int], bool]) -> str:
+    """What Download sorted can include, said on its button before it runs. With no photo, the zip still holds
+    the index (every photo, and why it is not there) and the corrections."""
     photos = [item for item in items if item.duplicate_of is None]
     why = [left_out_why(item, have_file) for item in photos]
     n, old = why.count(None), why.count(NO_FILE)
@@ -83,7 +84,7 @@ def offer(items: list[Item], have_file: Callable[[int], bool]) -> tuple[int, str
         text = f"Download sorted (zip, {n} of {len(photos)} photos"
     if old:
         text += f"; {old} added before a reload can't be included"
-    return n, text + ")"
+    return text + ")"
 
 
 def plan(items: list[Item], have_file: Callable[[int], bool], name: Callable[[str], str]) -> Plan:

@@ -9,14 +9,15 @@ closes is not restored, and a restored card cannot be retried.
 
 from __future__ import annotations
 
-from app.logic.mapping import REVIEW, Decision
+from app.logic.mapping import REVIEW, REVIEW_NAME, Decision, display_name
 from app.logic.queue import DONE, Item, PhotoInfo, PhotoQueue
 
 FORMAT = 1
 
 
-def to_record(item: Item, model_id: str, added: float) -> dict:
-    """A done item as a plain record (JSON-like; the page adds `thumb`)."""
+def to_record(item: Item, model_id: str, added: float, name=str) -> dict:
+    """A done item as a plain record (JSON-like; the page adds `thumb`). `name` names its categories: kept, so
+    that a later model version can say what this one said (`said_by_other`)."""
     if item.status != DONE or item.decision is None or item.photo is None:
         raise ValueError(f"{item.name} has no result to keep")
     photo, decision = item.photo, item.decision
@@ -24,7 +25,35 @@ def to_record(item: Item, model_id: str, added: float) -> dict:
             "width": photo.width, "height": photo.height, "time": photo.finished_at,
             "category": decision.category, "top": [[cid, p] for cid, p in decision.top],
             "reason": decision.reason, "like": decision.like, "base": list(decision.base), "override": item.override,
-            "model": model_id, "added": added}
+            "model": model_id, "added": added,
+            "names": {cid: name(cid) for cid in {decision.category, *(c for c, _p in decision.top),
+                                                 *([item.override] if item.override else [])}}}
+
+
+def by_other_model(record: dict, model_id: str) -> bool:
+    """Whether a kept record is a readable result of another model version (shown apart, not as a card)."""
+    return record.get("format") == FORMAT and record.get("model") != model_id and "category" in record
+
+
+def said_by_other(record: dict) -> str:
+    """What another model's record says, in that model's names: "Vibes 96%", "Needs review (Menu 41%)", and
+    the user's own choice when they made one."""
+    names = record.get("names") or {}
+
+    def name(cid: str) -> str:
+        return REVIEW_NAME if cid == REVIEW else str(names.get(cid) or display_name(str(cid)))
+
+    try:
+        top = [(str(cid), float(p)) for cid, p in record.get("top") or []]
+    except (TypeError, ValueError):
+        top = []
+    best = f"{name(top[0][0])} {top[0][1] * 100:.0f}%" if top else ""
+    category = str(record["category"])
+    text = f"{name(category)} {top[0][1] * 100:.0f}%" if top and top[0][0] == category else \
+        f"{name(category)}{f' ({best})' if best else ''}"
+    if record.get("override"):
+        text += f", moved by you to {name(str(record['override']))}"
+    return text + f" (model {str(record.get('model') or '?')[:14]})"
 
 
 def restore(queue: PhotoQueue, record: dict, model_id: str) -> Item | None:

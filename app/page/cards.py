@@ -31,6 +31,15 @@ class Keeper(Protocol):
     def forget(self, item: Item) -> None: ...
 
 
+NONE_OF_THESE = "None of these"  # the out-of-scope class in a card's top 3
+
+
+def sentence(note: str) -> str:
+    """A reason's note (" (unsure)", " · like 3 photos you moved to Vibes") as a line of its own: "Unsure"."""
+    text = note.strip(" ()·")
+    return text[:1].upper() + text[1:]
+
+
 def count_key(item: Item) -> str:
     """Which count (app/logic/queue.py counts()) a card belongs to."""
     if item.status == DONE:
@@ -66,6 +75,11 @@ class CardList:
     def name(self, category: str) -> str:
         return self.rule.name(category) if self.rule else self.names(category)
 
+    def top_name(self, category: str) -> str:
+        """A class in a card's top 3; the model's out-of-scope class (`other`: no category, so not in the menu)
+        as what it means."""
+        return self.name(category) if category in (self.queue.categories or ()) else NONE_OF_THESE
+
     def add_files(self, js_files) -> None:
         for f in js_files:
             item = self.queue.add(str(f.name), int(f.size), str(f.type))
@@ -100,13 +114,14 @@ class CardList:
         if item.status != DONE:
             return view
         decision: Decision = item.decision
-        if item.override:
-            why = " · changed by you"
+        if item.override:  # the menu shows the category: the verdict says why it is there
+            verdict = "Changed by you"
         elif decision.reason == corrections.REASON:
-            why = corrections.explain(decision, self.name(decision.category))
+            verdict = sentence(corrections.explain(decision, self.name(decision.category)))
+        elif decision.reason:
+            verdict = sentence(self.reasons.get(decision.reason, "")) or self.name(item.category)
         else:
-            why = self.reasons.get(decision.reason, "")
-        verdict = self.name(item.category) + why
+            verdict = f"{decision.prob * 100:.0f}% sure"
         if item.duplicate_of is not None:
             first = self.queue.items.get(item.duplicate_of)
             verdict = f"Same photo as {first.name if first else 'one above'}: counted once"
@@ -114,7 +129,7 @@ class CardList:
             "verdict": verdict, "category": item.category, "top": decision.top[0][0] if decision.top else REVIEW,
             "prob": f"{decision.prob if decision.top else 0.0:.4f}", "overridden": bool(item.override),
             "duplicateOf": None if item.duplicate_of is None else str(item.duplicate_of),
-            "topList": [f"{self.name(cid)} {p * 100:.0f}%" for cid, p in decision.top[:3]],
+            "topList": [f"{self.top_name(cid)} {p * 100:.0f}%" for cid, p in decision.top[:3]],
             "options": [[cid, self.name(cid)] for cid in [*(self.queue.categories or []), REVIEW]],
             "value": item.category, "selectHidden": item.duplicate_of is not None}
 

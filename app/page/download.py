@@ -20,12 +20,12 @@ CORRECTIONS = "snaptag-corrections.json"  # the sorter's corrections, when any (
 
 
 def offer(cards: CardList) -> None:
-    """Download sorted's button says what it can include now (none: it is disabled)."""
-    n, text = archive.offer(list(cards.queue.items.values()), lambda item_id: item_id in cards.files)
+    """Download sorted's button says what it can include now."""
+    text = archive.offer(list(cards.queue.items.values()), lambda item_id: item_id in cards.files)
     button = document.getElementById("download-sorted")
     if button.textContent != text:
         button.textContent = text
-    button.disabled = n == 0 or button.hasAttribute("data-zipping")
+    button.disabled = not cards.queue.items or button.hasAttribute("data-zipping")
 
 
 async def download_sorted(cards: CardList, model: ModelInfo, corrections=None) -> None:

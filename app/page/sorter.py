@@ -15,6 +15,7 @@ from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueu
 from app.logic.result import ApiError
 from app.page.cards import CardList
 from app.page.dom import element, js_object, listen, next_task
+from app.page.other_model import OtherResults
 from app.page.tabs import tabs
 
 RESTORE_CHUNK = 100  # results shown per task on a reload
@@ -35,22 +36,28 @@ class Keeper:
     """Saves each result (and its override and thumbnail) as it changes; forgets removed ones. A write that fails
     (storage full, say) is said in #saved-status with how many results were not kept; sorting goes on."""
 
-    def __init__(self, store, model_id: str, kind: str = "results", extra=None) -> None:
+    def __init__(self, store, model_id: str, kind: str = "results", extra=None, name=None) -> None:
         self.store, self.model_id, self.kind = store, model_id, kind  # kind: what other tabs are told of
         self.extra = extra or (lambda _item: {})  # item -> more fields for its record (teach mode: the embedding)
+        self.name = name or str  # names a category in the records (what another model version shows of them)
+        self.on_put: Callable[[str], None] = lambda _digest: None  # told of each photo whose record was replaced
+        self.others: OtherResults | None = None  # the model's store: another model version's results, listed
         self.added: dict[int, float] = {}  # item id -> when it was first kept (keeps the order across reloads)
         self.unsaved: set[int] = set()  # items whose last write failed
 
     def save(self, item: Item, thumb) -> None:
         added = self.added.setdefault(item.id, float(Date.now()))
-        record = saved.to_record(item, self.model_id, added)
+        record = saved.to_record(item, self.model_id, added, self.name)
         self._write("put", js_object({**record, **self.extra(item), "thumb": thumb}), item=item)
 
     def forget(self, item: Item) -> None:
         self.added.pop(item.id, None)
         self.unsaved.discard(item.id)
-        self._write("delete", item.photo.digest)
-        tabs.tell(self.kind, op="delete", id=item.photo.digest)
+        self.forget_record(item.photo.digest)
+
+    def forget_record(self, digest: str) -> None:
+        self._write("delete", digest)
+        tabs.tell(self.kind, op="delete", id=digest)
 
     def clear(self) -> None:
         self.added.clear()
@@ -70,6 +77,7 @@ class Keeper:
                 if item is not None:
                     self.unsaved.discard(item.id)
                     tabs.tell(self.kind, op="put", id=item.photo.digest)
+                    self.on_put(item.photo.digest)
             except ApiError as err:  # a full disk must not stop sorting: say it, and what was not kept
                 if item is not None:
                     self.unsaved.add(item.id)
@@ -155,6 +163,8 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
             cards.clear()
             if cards.keep:  # the results of what the page sorts with now (app/page/sort_with.py)
                 cards.keep.clear()
+                if cards.keep.others:
+                    cards.keep.others.show([])  # the store held them too
             cards.on_change()
 
     async def shown_elsewhere(digest: str) -> None:
@@ -192,20 +202,30 @@ def wire(cards: CardList, keeper: Keeper | None) -> None:
 
 
 async def restore(cards: CardList, store, model_id: str, keeper: Keeper | None = None) -> Keeper:
-    """Bring back the results kept from earlier visits, oldest first (newest card on top); `keeper`: the store's
-    (when the sorter comes back to the model's categories from a label set)."""
-    keeper = keeper or Keeper(store, model_id, extra=lambda item: {"embedding": cards.embeddings.get(item.id)})
+    """Bring back the results kept from earlier visits, oldest first (newest card on top), and list another
+    model version's apart (app/page/other_model.py); `keeper`: the store's (when the sorter comes back to the
+    model's categories from a label set)."""
+    if keeper is None:
+        keeper = Keeper(store, model_id, extra=lambda item: {"embedding": cards.embeddings.get(item.id)},
+                        name=cards.name)
+        keeper.others = OtherResults(keeper, cards.add_files)
+        keeper.on_put = keeper.others.replaced
+    others = keeper.others
     records = list(await awaited(store, "all"))
-    shown = 0
+    shown, theirs = 0, []
     for start in range(0, len(records), RESTORE_CHUNK):
         if start:
             await next_task()  # thousands of results: no long task
         chunk = [record.to_py() for record in records[start : start + RESTORE_CHUNK]]  # thumbnails stay JS Blobs
-        shown += sum(item is not None for item in show_records(cards, keeper, chunk))
-    other = len(records) - shown
-    if shown or other:
+        items = show_records(cards, keeper, chunk)
+        shown += sum(item is not None for item in items)
+        theirs += [rec for rec, item in zip(chunk, items, strict=True)
+                   if item is None and saved.by_other_model(rec, model_id)]
+    others.show(theirs)
+    if shown or theirs:
         note = f"{shown} result{'s' if shown != 1 else ''} from your last visit (the photos themselves are not kept)"
-        if other:
-            note += f"; {other} made by another model version are not shown"
+        if theirs:
+            note += (f"; {len(theirs)} made by another model version are listed below, not counted: add their "
+                     "photos again to sort them with this one")
         say(note + ".")
     return keeper
