@@ -8,21 +8,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import photos
+from tools.bench_visit import START_PROBES
 from tools.browser import open_page, state, wait_ready, wait_settled
 
 TASK_LIMIT_MS = 400  # 2026-12-01 on this 2-core machine: 146-189 ms here, PyScript's own start the longest
 # (the previous main: 163-183 ms in the same runs); CI saw 230-239 ms twice
 LIMIT_MS = 200
-PROBES = """
-window.__start = {tasks: [], addedAt: null, cardAt: null};
-new PerformanceObserver((list) => list.getEntries().forEach((e) => window.__start.tasks.push(
-    [Math.round(e.startTime), Math.round(e.duration)]))).observe({type: 'longtask', buffered: true});
-document.addEventListener('change', () => { window.__start.addedAt ??= performance.now(); }, true);
-new MutationObserver(() => {
-    if (window.__start.addedAt !== null && window.__start.cardAt === null &&
-        document.querySelector('[data-result]')) window.__start.cardAt = performance.now();
-}).observe(document, {subtree: true, childList: true});
-"""
 
 
 def start_and_drop(page, visit, cards: int) -> dict:
@@ -43,7 +34,7 @@ def start_and_drop(page, visit, cards: int) -> dict:
 @pytest.fixture
 def session(browser, server):
     s = open_page(browser, "about:blank")
-    s.page.add_init_script(PROBES)
+    s.page.add_init_script(START_PROBES)
     yield s
     s.context.close()
 

@@ -14,7 +14,7 @@ from PIL import Image
 from app.logic.errors import UserError
 from tools.bench_labels import bench_label_sets
 from tools.bench_teach import CLOTHING, bench_teach
-from tools.bench_visit import LINE_20MBIT, bench_first_visit
+from tools.bench_visit import LINE_20MBIT, bench_first_visit, bench_startup_cards
 from tools.browser import fake_camera_args, launch, open_page, wait_ready, write_y4m
 from tools.scale import correct_one, filter_and_group, seed_labels, seed_results
 from tools.serve import serving
@@ -165,6 +165,7 @@ def _bench(dist: Path, out: Path, tmp: Path) -> dict:
         browser = launch(pw, (*fake_camera_args(camera), "--js-flags=--expose-gc"))
         result["first_visit"] = bench_first_visit(browser, server, dist, photos(1)[0])
         result["first_visit_20mbit"] = bench_first_visit(browser, server, dist, photos(1)[0], LINE_20MBIT)
+        result["startup_card_ms"] = bench_startup_cards(browser, server.url, photos(1)[0])
         s = open_page(browser, "about:blank")
         s.page.add_init_script(START_TASKS)
         s.page.goto(server.url)

@@ -1,7 +1,8 @@
-"""`bench` field `first_visit`: what a new visitor's first page load costs, counted by `serve` (what it sent,
+"""`bench` fields `first_visit`: what a new visitor's first page load costs, counted by `serve` (what it sent,
 precompressed or not) in a fresh browser context: bytes on the wire, the same files decoded, what a host that
 gzips every response on the fly would send, and the time from navigation to the first photo's category (the
-photo is added as soon as the page exists, before anything has loaded)."""
+photo is added as soon as the page exists, before anything has loaded); and `startup_card_ms`: how long a photo
+added during start-up waits for its card, added at moments from navigation until the page is ready."""
 
 from __future__ import annotations
 
@@ -66,3 +67,44 @@ def bench_first_visit(browser, server, dist: Path, photo: Path, line: dict | Non
               "with_offline_cache": _totals(list(server.sent), dist, server.prefix), "offline_cache_ready": cached}
     s.context.close()
     return result
+
+
+# A start's probes (tests/test_startup.py too): its long tasks, and when the first photo added got a card.
+START_PROBES = """
+window.__start = {tasks: [], addedAt: null, cardAt: null};
+new PerformanceObserver((list) => list.getEntries().forEach((e) => window.__start.tasks.push(
+    [Math.round(e.startTime), Math.round(e.duration)]))).observe({type: 'longtask', buffered: true});
+document.addEventListener('change', () => { window.__start.addedAt ??= performance.now(); }, true);
+new MutationObserver(() => {
+    if (window.__start.addedAt !== null && window.__start.cardAt === null &&
+        document.querySelector('[data-result]')) window.__start.cardAt = performance.now();
+}).observe(document, {subtree: true, childList: true});
+"""
+ADD_AT_MS = (100, 300, 600, 1000, 1500, 2000, 3000)  # after navigation (a start here takes 2-5 s)
+
+
+def bench_startup_cards(browser, url: str, photo: Path) -> dict:
+    """Per moment of ADD_AT_MS, cold (a fresh profile: the first visit's warm-up worker) and warm (a reload):
+    ms from the photo's `change` to its card, for the moments when the page was still loading."""
+    out: dict = {"cold": {}, "warm": {}}
+    for kind, times in out.items():
+        for at in ADD_AT_MS:
+            s = open_page(browser, "about:blank")
+            s.page.add_init_script(START_PROBES)
+            if kind == "warm":
+                s.page.goto(url)
+                s.page.wait_for_function("document.documentElement.dataset.snaptag !== 'loading'", timeout=180_000)
+                s.page.evaluate("window.snaptag.swReady")
+                s.page.goto("about:blank")
+            start = time.monotonic()
+            s.page.goto(url, wait_until="commit")
+            s.page.wait_for_function("window.snaptag && window.snaptag.inbox", polling=10)
+            time.sleep(max(0.0, at / 1000 - (time.monotonic() - start)))
+            if s.page.evaluate("document.documentElement.dataset.snaptag") == "loading":
+                s.page.set_input_files("#upload", [str(photo)])
+                s.page.wait_for_function("window.__start.cardAt !== null", timeout=30_000)
+                times[str(at)] = s.page.evaluate("window.__start.cardAt - window.__start.addedAt")
+            s.context.close()
+    every = [v for kind in out.values() for v in kind.values()]
+    out["max"] = max(every, default=None)
+    return out
