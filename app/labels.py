@@ -192,7 +192,7 @@ class LabelSet:
 
     async def nearest(self, embeddings: list, k: int) -> list[list[tuple[str, float, float | None]]]:
         """For each kept embedding (a JS Float32Array), its k nearest examples: [(example id, cosine, that
-        example's cosine to the nearest other one of its label or None)], best first."""
+        example's kin or None: worker/examples.js kins)], best first."""
         if not embeddings:
             return []
         reply = await self._worker("teach_nearest", {"embeddings": embeddings, "k": k})

@@ -1,8 +1,11 @@
 """Journeys, in Chromium with the real model, asserting on what a person reads (innerText), not only data-*:
-the café site owner sorts, reloads, and switches builds; screenshots land in out/screens/."""
+the café site owner sorts, reloads, and switches builds; the teacher teaches labels in the page and from their
+own code (window.snaptag.labels), reloads and deletes a label; screenshots land in out/screens/. (The widgets'
+journeys are tests/test_upload_widgets_e2e.py, the toolchain's tests/test_train_small_folder.py.)"""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -145,3 +148,56 @@ def test_a_page_follows_each_build_it_is_served_cafe_then_another_then_cafe_agai
                 assert page.inner_text("#results [data-result] .verdict") == said_before
         assert not s.errors
         s.context.close()
+
+
+def teach_card_texts(page) -> dict[str, str]:
+    return page.evaluate("""Object.fromEntries([...document.querySelectorAll('#teach-results [data-result]')].map(c =>
+        [c.dataset.name, c.innerText + ' | menu: ' + (c.querySelector('select')?.selectedOptions[0]?.text ?? '')]))""")
+
+
+def test_the_teacher_teaches_two_labels_reads_each_card_then_reloads_and_deletes_one(browser, server):
+    from tests.test_teach_e2e import CLOTHING, examples
+    from tools.browser import add_examples, add_label
+
+    s = open_page(browser, server.url)
+    page = s.page
+    page.on("dialog", lambda d: d.accept())
+    wait_ready(page)
+    page.click("#mode-teach")
+    for label in ("good part", "defective"):
+        add_label(page, label)
+    add_examples(page, "good part", examples("shoes", 5), timeout=60_000)
+    add_examples(page, "defective", examples("hat", 5), timeout=60_000)
+    tests = [p for label in ("shoes", "hat") for p in sorted((CLOTHING / "test" / label).glob("*.jpg"))[:3]]
+    page.set_input_files("#upload", [str(p) for p in tests])
+    page.wait_for_function("[...document.querySelectorAll('#teach-results [data-result]')].filter(e => "
+                           "e.dataset.status === 'done').length === 6", timeout=90_000)
+    texts = teach_card_texts(page)
+    for name, text in texts.items():  # each card: its label by name (or review, and why), and how sure
+        assert re.search(r"\| menu: (good part|defective|Needs review)$", text), (name, text)
+        assert re.search(r"\d+% sure|Unsure|Unlike every label", text), (name, text)
+        assert "review (" not in text and "None of these" not in text, (name, text)
+
+    # The teacher's own page code sees the same set and the same unsure rule (window.snaptag.labels).
+    got = page.evaluate("""async ([b64]) => { const set = await snaptag.labels.open('My labels');
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const p = await set.predictClass(new File([bytes], 'x.jpg', {type: 'image/jpeg'}));
+        return {label: p.label, unsure: p.unsure, labels: Object.keys(p.confidences)}; }""",
+                        [base64.b64encode(tests[0].read_bytes()).decode()])
+    assert got["labels"] == ["good part", "defective"] and isinstance(got["unsure"], bool), got
+    card = texts[tests[0].name]
+    assert ("menu: good part" in card) == (got["label"] == "good part" and not got["unsure"]), (got, card)
+    screen(page, "teach-labelled")
+
+    reload(page)
+    page.wait_for_function("document.querySelectorAll('#teach-results [data-result]').length === 6")
+    assert teach_card_texts(page) == texts  # the same words after a reload
+    page.click('[data-label="defective"] [data-delete-label]')
+    page.click('[data-label="defective"] [data-delete-label]')
+    page.wait_for_function("!document.querySelector('[data-label=\"defective\"]')")
+    page.wait_for_function("""[...document.querySelectorAll('#teach-results [data-result]')]
+        .every(c => !c.innerText.includes('defective'))""")
+    assert "Undo" in page.inner_text("#teach-message") or page.is_visible("#teach-undo")
+    screen(page, "teach-after-delete")
+    assert not s.errors
+    s.context.close()

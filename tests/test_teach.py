@@ -180,6 +180,32 @@ def test_the_workers_example_bank_gives_numpys_nearest_examples_through_adds_and
     assert "32-d embedding" in got["refused"]
 
 
+def test_the_workers_kins_are_each_examples_second_nearest_fellow_as_the_replay_computes_them():
+    """worker/examples.js kins (the sorter's corrections' "own kind" bar) against model/evaluation/replay.py's
+    numpy twin, through a remove; an example with fewer than two fellows of its label has none."""
+    from model.evaluation.replay import sims_of, unit
+
+    rng = np.random.default_rng(5)
+    vecs = unit(rng.normal(size=(12, 16)))
+    labels = ["vibes"] * 7 + ["menu"] * 3 + ["food"] * 2
+    script = f"""
+        const {{ ExampleBank }} = await import({json.dumps((ROOT / "worker" / "examples.js").as_uri())});
+        const bank = new ExampleBank(16);
+        {json.dumps(vecs.tolist())}.forEach((v, i) => bank.add(`${{i}}`, v, {json.dumps(labels)}[i]));
+        bank.remove('3');
+        const ids = ['0', '1', '7', '8', '10', '11'];
+        console.log(JSON.stringify(bank.kins(ids)));
+    """
+    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    rows = [i for i in range(12) if i != 3]
+    twin = {i: kin for i, _cos, kin in
+            (row for q in range(12) for row in sims_of(vecs, rows, labels, vecs[q], 12))}
+    want = [twin[i] for i in ("0", "1", "7", "8", "10", "11")]
+    assert got[4:] == [None, None] and want[4:] == [None, None]  # 'food' has one fellow each: no second
+    assert np.allclose(got[:4], want[:4], atol=1e-5), (got, want)
+
+
 def test_the_workers_label_scores_are_numpys_through_adds_removes_and_renames():
     """worker/examples.js labelScores (the shipped code, in Node) against model/evaluation/fewshot.py label_scores:
     the same centred and centroid cosines per label after removes and a rename; a single label scores 0 centred."""

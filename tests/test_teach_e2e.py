@@ -285,6 +285,9 @@ def test_camera_predicts_live_and_a_held_button_captures_a_burst(camera_browser,
     assert [name for name, _ in bars] == ["shoes", "hat"]
     assert s.page.get_attribute("#camera-verdict", "data-category") == "shoes"  # the camera shows a shoe
     assert dict(bars)["shoes"] > dict(bars)["hat"]
+    shown = s.page.evaluate("[...document.querySelectorAll('[data-camera-label]')].map(e => e.innerText)")
+    assert [text.split()[0] for text in shown] == ["shoes", "hat"] and all(t.endswith("%") for t in shown), shown
+    assert "shoes" in s.page.inner_text("#camera-verdict")
 
     button = s.page.locator('[data-label="hat"] [data-capture]')
     button.hover()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CAFE
+from tests.conftest import CAFE, ROOT
 from tests.test_toolchain import run_build
 
 CLASSES = {"cups": "food_and_drinks", "menus": "menu", "rooms": "vibes"}
@@ -35,7 +35,8 @@ def small_folder(root: Path) -> Path:
     return flat
 
 
-def test_train_with_its_defaults_on_a_small_flat_folder_then_evaluate_warns_it_saw_those_photos(tmp_path, cache):
+def test_train_with_its_defaults_on_a_small_flat_folder_then_evaluate_warns_it_saw_those_photos(tmp_path, cache,
+                                                                                               browser):
     flat = small_folder(tmp_path)
     out = tmp_path / "out" / "parts-model"
     proc = run_build("train", "--data", str(flat), "--out", str(out), cache=cache)
@@ -63,6 +64,28 @@ def test_train_with_its_defaults_on_a_small_flat_folder_then_evaluate_warns_it_s
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["trained_on"] >= 30 and f"{report['trained_on']} of " in warning
     assert "skipped 2 photos that can't be read" in said and "Traceback" not in said
+
+    # ... and the teacher serves it: the page sorts into the folder's classes, by name.
+    from tests.test_journeys_e2e import screen
+    from tools.browser import open_page, wait_ready, wait_settled
+    from tools.serve import serving
+    from tools.site import build_site
+
+    build_site(ROOT, tmp_path / "dist", out)
+    with serving(tmp_path / "dist") as srv:
+        s = open_page(browser, srv.url)
+        wait_ready(s.page)
+        counts = s.page.inner_text("#counts")
+        assert all(name in counts for name in ("Cups", "Menus", "Rooms", "Needs review")), counts
+        photo = sorted((CAFE / "test" / "menu").glob("*.jpg"))[0]
+        s.page.set_input_files("#upload", [str(photo)])
+        wait_settled(s.page, 1)
+        card = s.page.inner_text("#results [data-result]")
+        assert any(name in card for name in ("Cups", "Menus", "Rooms", "Needs review")), card
+        assert "menus" not in card and "rooms" not in card, card  # names, never the folder ids
+        screen(s.page, "toolchain-served-model")
+        assert not s.errors
+        s.context.close()
 
 
 def test_train_refuses_a_class_left_empty_and_leaves_nothing_in_out(tmp_path, cache):

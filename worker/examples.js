@@ -105,9 +105,9 @@ export class ExampleBank {
     return { ids: Array.from(rows, (r) => this.ids[r]), sims };
   }
 
-  /** Per id: the cosine of that example to the nearest other example of its label (null when it is its
-   * label's only one): how close photos of its own kind are to it. The sorter's corrections ask it of the
-   * nearest corrections (app/logic/corrections.py). O(examples of that label x dim) per id, kept until a row
+  /** Per id: the cosine of that example to the second nearest other example of its label (null when its label
+   * has fewer than three): how close photos of its own kind are to it. The sorter's corrections ask it of the
+   * nearest corrections (app/logic/corrections.py KIN). O(examples of that label x dim) per id, kept until a row
    * changes. */
   kins(ids) {
     if (this.kinOf.version !== this.version) this.kinOf = { version: this.version, byId: new Map() };
@@ -115,15 +115,17 @@ export class ExampleBank {
     return ids.map((id) => {
       if (this.kinOf.byId.has(id)) return this.kinOf.byId.get(id);
       const row = this.rowOf.get(id);
-      let best = null;
+      let first = null;
+      let second = null;
       for (let r = 0; row !== undefined && r < this.size; r++) {
         if (r === row || this.labels[r] !== this.labels[row]) continue;
         let dot = 0;
         for (let i = 0; i < dim; i++) dot += data[r * dim + i] * data[row * dim + i];
-        if (best === null || dot > best) best = dot;
+        if (first === null || dot > first) [first, second] = [dot, first];
+        else if (second === null || dot > second) second = dot;
       }
-      this.kinOf.byId.set(id, best);
-      return best;
+      this.kinOf.byId.set(id, second);
+      return second;
     });
   }
 

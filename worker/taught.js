@@ -96,7 +96,7 @@ export class TaughtSet {
   }
 
   /** {ids, sims, kins}: the `k` examples nearest `query`, best first (ExampleBank.nearest's answer), and each
-   * one's cosine to the nearest other example of its label (ExampleBank.kins). A large set is searched in tfjs:
+   * one's kin: its cosine to the second nearest other example of its label (ExampleBank.kins). A large set is searched in tfjs:
    * 5,000 examples took 15 ms per photo in the JS loop. */
   nearest(query, k) {
     const found = this.#nearest(query, k);

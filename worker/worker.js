@@ -7,7 +7,8 @@
 //              thumb? (a 192 px JPEG Blob), embedding? (Float32Array), simIds?, sims?, simKins?, scores?}
 //              file: File/Blob (read once: hashed, then decoded) or ImageBitmap; sha256 is null for a bitmap;
 //              teach: {set, k} adds the k examples of that open set nearest the photo (simIds[i] <-> sims[i],
-//              best first; simKins[i]: that example's cosine to the nearest other one of its label, or null); teach: {set, labels: true} adds scores {labels, centred, centroid} (per label: the
+//              best first; simKins[i]: that example's cosine to the second nearest other one of its label, or
+//              null); teach: {set, labels: true} adds scores {labels, centred, centroid} (per label: the
 //              centred-centroid cosine and the plain centroid cosine, worker/examples.js labelScores); a taught
 //              model (metadata `taught`, worker/taught_model.js) adds its own labels' scores when not asked that
 //   resize   {file, maxSide, quality}         -> resized {blob, width, height}  (JPEG: upright, no metadata;

@@ -7,9 +7,11 @@ photo (cosine of the model's `embedding`, as teach mode does) and trusts one onl
 teach-mode calibration of the model (app/logic/teach.py TeachConfig.example_known: P(same label) from the cosine to one
 example, fit per model on classes the model never saw) must reach `review_known` (0.7) for a photo the model sent to
 review, and `filed_known` (0.95) to move a photo the model filed itself. A photo the model called out of scope must
-also be as close to a correction as photos of that correction's own kind are: at least its cosine to the nearest
-other correction of the same category (its `kin`; a category's only correction has none, so it moves no such photo).
-One street photo moved to Vibes then drags no landscape along, while ten make their look-alikes follow. Among the
+also be as close to a correction as photos of that correction's own kind are: at least its cosine to the second
+nearest other correction of the same category (its `kin`; with fewer than three corrections of a category there is
+none, and such a photo follows none of them). One or two street photos moved to Vibes then drag no landscape along,
+while ten make their look-alikes follow. (The nearest fellow instead of the second: half the photos dragged, but
+a third fewer look-alikes followed ten corrections, docs/numbers.md.) Among the
 corrections that pass, the nearest ones vote (k-NN, exp((cos - 1) / tau)); the winner's category is the decision
 (reason "corrected"), with how many corrections say so. A wrong correction thus spreads only to photos that look
 like it. Chosen by measurement (docs/numbers.md, `evaluate --replay`). A correction to *Needs review* is not

@@ -21,8 +21,8 @@ class Scores:
     """What the worker measured of one photo."""
 
     probs: tuple[float, ...] = ()  # the model's calibrated probabilities, in its class order
-    # (example id, cosine, that example's cosine to the nearest other one of its label or None) of the nearest
-    # taught examples, when asked for
+    # (example id, cosine, that example's kin: its cosine to the second nearest other one of its label, or None)
+    # of the nearest taught examples, when asked for
     sims: tuple[tuple[str, float, float | None], ...] = ()
     labels: tuple[tuple[str, float, float], ...] = ()  # (label, centred, centroid cosine), when asked for
 

@@ -52,12 +52,13 @@ def unit(x: np.ndarray) -> np.ndarray:
 def sims_of(vecs: np.ndarray, rows: list[int], truth: list[str], query: np.ndarray,
             k: int) -> tuple[tuple[str, float, float | None], ...]:
     """The worker's answer for `query` (worker/examples.js nearest + kins) over the correction rows `rows`: the k
-    nearest (id, cosine, kin), kin being that correction's cosine to the nearest other one of its category."""
+    nearest (id, cosine, kin), kin being that correction's cosine to the second nearest other one of its
+    category (None with fewer than two others)."""
     sims = vecs[rows] @ query
     out = []
     for b in np.argsort(-sims)[:k]:
         peers = [r for r in rows if r != rows[b] and truth[r] == truth[rows[b]]]
-        kin = float(np.max(vecs[peers] @ vecs[rows[b]])) if peers else None
+        kin = float(np.sort(vecs[peers] @ vecs[rows[b]])[-2]) if len(peers) >= 2 else None
         out.append((str(rows[b]), float(sims[b]), kin))
     return tuple(out)
 
