@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from app.logic import teach_io
-from app.logic.mapping import REVIEW
+from app.logic.mapping import REVIEW, Decision
 from app.logic.teach import MAX_LABELS, TeachConfig, TeachError, TeachSet, check_label
 from model.dataset import data
 from model.evaluation.fewshot import label_scores, taught_rows
@@ -110,6 +110,20 @@ def test_a_known_photo_split_between_labels_is_unsure_and_goes_to_review_with_it
         lenient.add_label(name)
         lenient.add_example(f"{name}0", name)
     assert lenient.decide([("kiwi", 0.30, 0.566), ("lemon", 0.29, 0.5), ("lime", 0.285, 0.5)]).category == "kiwi"
+
+
+def test_a_card_whose_label_is_deleted_goes_to_review_until_the_label_is_back():
+    from app.logic.teach import LABEL_GONE, followed
+
+    old = Decision("defective", (("defective", 0.9), ("good part", 0.05)))
+    refiled = Decision("good part", (("good part", 0.88),))  # what the labels left would say: not quietly
+    flagged = followed(old, refiled, {"good part"}, deleted={"defective"})
+    assert (flagged.category, flagged.reason, flagged.base, flagged.top) == (REVIEW, LABEL_GONE, ("defective", ""),
+                                                                             refiled.top)
+    assert followed(flagged, refiled, {"good part"}) == flagged  # later changes, and a reload, keep it so
+    back = Decision("defective", (("defective", 0.9),))
+    assert followed(flagged, back, {"good part", "defective"}) == back  # Undo
+    assert followed(old, refiled, {"good part"}) == refiled  # not deleted here (renamed elsewhere, say)
 
 
 def test_labels_and_examples_are_edited_one_at_a_time():

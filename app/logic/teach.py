@@ -35,7 +35,22 @@ BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u206
 
 
 REASONS = {"unknown": " (unlike every label)", "no_examples": " (nothing taught yet)",  # a card's note on review
-           "unsure": " (unsure)"}
+           "unsure": " (unsure)", "label_gone": " (its label was deleted)"}
+LABEL_GONE = "label_gone"
+
+
+def followed(old: Decision | None, new: Decision, labels: Container[str], deleted: Container[str] = ()) -> Decision:
+    """A card's decision once its set changed: `new` (the set's decision now), except that a card filed under a
+    label the user deleted (`deleted`) goes to review ("label_gone") until that label is back (Undo) or the user
+    files it: its photos are not quietly refiled under the labels left. The deleted label is kept in the
+    Decision's `base`, so a reload keeps it so."""
+    if old is not None and old.reason == LABEL_GONE and old.base:
+        gone = old.base[0]
+    elif old is not None and old.category in deleted:
+        gone = old.category
+    else:
+        return new
+    return new if gone in labels else Decision(REVIEW, new.top, LABEL_GONE, 0, (gone, ""))
 
 
 class TeachError(UserError, ValueError):

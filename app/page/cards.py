@@ -23,6 +23,7 @@ from app.logic.mapping import REVIEW, Decision
 from app.logic.queue import BUCKET_TITLES, DONE, ERROR, PENDING, Item, PhotoQueue
 from app.logic.result import CANT_RETRY, ApiError
 from app.logic.rules import Rule
+from app.logic.teach import LABEL_GONE
 from app.page.dom import js_object, listen
 
 
@@ -118,6 +119,8 @@ class CardList:
             verdict = "Changed by you"
         elif decision.reason == corrections.REASON:
             verdict = sentence(corrections.explain(decision, self.name(decision.category)))
+        elif decision.reason == LABEL_GONE and decision.base:
+            verdict = f"Its label {decision.base[0]} was deleted"
         elif decision.reason:
             verdict = sentence(self.reasons.get(decision.reason, "")) or self.name(item.category)
         else:

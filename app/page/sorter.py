@@ -222,10 +222,12 @@ async def restore(cards: CardList, store, model_id: str, keeper: Keeper | None =
         theirs += [rec for rec, item in zip(chunk, items, strict=True)
                    if item is None and saved.by_other_model(rec, model_id)]
     others.show(theirs)
-    if shown or theirs:
-        note = f"{shown} result{'s' if shown != 1 else ''} from your last visit (the photos themselves are not kept)"
-        if theirs:
-            note += (f"; {len(theirs)} made by another model version are listed below, not counted: add their "
-                     "photos again to sort them with this one")
-        say(note + ".")
+    notes = [f"{shown} result{'s' if shown != 1 else ''} from your last visit (the photos themselves are not "
+             "kept)"] if shown else []
+    if theirs:
+        n = len(theirs)
+        notes.append(f"{n} result{'s' if n != 1 else ''} made by another model version {'are' if n != 1 else 'is'} "
+                     "listed below, not counted: add their photos again to sort them with this one")
+    if notes:
+        say("; ".join(notes) + ".")
     return keeper

@@ -199,6 +199,7 @@ class TeachPanel:
     async def delete_label(self, node) -> None:
         name = node.dataset.label
         kept = [ex for ex in await self.set.dump() if str(ex.label) == name]  # photos and vectors, for Undo
+        self.following.deleted.add(name)  # its cards go to review, not quietly to the labels left
         gone = await self.set.delete_class(name)
         for ex_id in gone:
             ui.dropExample(self.fig(ex_id, name))

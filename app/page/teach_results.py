@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 from app import api
 from app.labels import LabelSet
+from app.logic.mapping import Decision
 from app.logic.queue import DONE
+from app.logic.teach import followed
 from app.page.cards import CardList
 from app.page.dom import next_task
 from app.page.sorter import RESTORE_CHUNK, Keeper, show_records
@@ -28,6 +30,7 @@ class Following:
         self.cards, self.store, self.on_follow = cards, store, on_follow  # on_follow: after the cards followed
         self.label_set: LabelSet | None = None
         self.pending = None
+        self.deleted: set[str] = set()  # labels the user deleted here: their cards go to review (teach.followed)
 
     def track(self, label_set: LabelSet) -> None:
         """Follow `label_set` from now on (and no other)."""
@@ -68,7 +71,7 @@ class Following:
         for item, decision in zip(items, decisions, strict=True):
             if item.id not in cards.queue.items:
                 continue  # removed meanwhile
-            item.decision = decision
+            item.decision = followed(item.decision, decision, allowed, self.deleted)
             if item.override and item.override not in allowed:
                 item.override = None  # corrected to a label that is gone
                 if cards.keep:
@@ -87,8 +90,12 @@ class Following:
         labels = set(label_set.labels)
         records = [r for r in (record.to_py() for record in await api.awaited(store, "all")) if r.get("embedding")]
         decisions = await label_set.decisions([r["embedding"] for r in records])  # the set may have changed
-        for rec, decision in zip(records, decisions, strict=True):
-            rec |= {"category": decision.category, "top": [list(t) for t in decision.top], "reason": decision.reason}
+        for rec, now in zip(records, decisions, strict=True):
+            kept = Decision(str(rec.get("category")), (), str(rec.get("reason") or ""), 0,
+                            tuple(str(b) for b in rec.get("base") or ()))
+            decision = followed(kept, now, labels)
+            rec |= {"category": decision.category, "top": [list(t) for t in decision.top], "reason": decision.reason,
+                    "base": list(decision.base)}
             if rec.get("override") not in labels:
                 rec["override"] = None
         shown = 0
