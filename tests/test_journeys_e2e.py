@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import ROOT, photos
+from tests.test_sorter_e2e import reload
 from tools.browser import open_page, wait_ready, wait_settled
 
 SCREENS = ROOT / "out" / "screens"
@@ -37,12 +38,6 @@ def assert_named(texts: dict[str, str]) -> None:
         for cid in CAFE_IDS:
             assert not re.search(rf"\b{cid}\b", text), f"{name} shows the raw id {cid!r}: {text!r}"
         assert re.search(r"Food & Drinks|Menu|Vibes|Needs review", text), (name, text)
-
-
-def reload(page) -> None:
-    page.wait_for_function("(document.documentElement.dataset.saving || '0') === '0'")
-    page.reload()
-    wait_ready(page)
 
 
 def test_the_cafe_owner_reads_names_after_a_reload_and_is_told_what_download_sorted_includes(browser, server):
@@ -117,9 +112,7 @@ def test_a_page_follows_each_build_it_is_served_cafe_then_another_then_cafe_agai
                  (None, ("Food & Drinks", "Menu", "Vibes"), "Snacks"))
         for n, (model, names, before) in enumerate(steps):
             build_site(ROOT, dist, model)
-            page.wait_for_function("(document.documentElement.dataset.saving || '0') === '0'")
-            page.reload()
-            wait_ready(page)
+            reload(page)
             page.evaluate("window.snaptag.swReady.then(() => window.snaptag.checkForUpdate())")
             page.wait_for_function("document.documentElement.dataset.update === 'ready'", timeout=60_000)
             assert "A new version of snaptag is ready" in page.inner_text("#update")
@@ -210,3 +203,36 @@ def test_the_teacher_teaches_two_labels_reads_each_card_then_reloads_and_deletes
         [data-result][data-name="${n}"] select`).selectedOptions[0].text === 'defective')""", arg=was_defective)
     assert not s.errors
     s.context.close()
+
+
+def test_an_offline_copy_that_cannot_be_saved_is_said_and_tried_again(browser, tmp_path):
+    """A new build whose file is not the one its service worker lists (a host that served a stale copy): the
+    install fails, the page says so under the header, and the next try, once the file is right, offers it."""
+    from tools.serve import serving
+    from tools.site import build_site
+
+    dist = tmp_path / "dist"
+    build_site(ROOT, dist)
+    with serving(dist) as srv:
+        s = open_page(browser, srv.url)
+        page = s.page
+        wait_ready(page)
+        page.evaluate("window.snaptag.swReady.then(() => navigator.serviceWorker.ready).then(() => true)")
+        build_site(ROOT, dist, relabelled_model(tmp_path))
+        meta = dist / "model" / "metadata.json"
+        right = meta.read_bytes()
+        meta.write_bytes(right.replace(b'"Snacks"', b'"Stale"'))  # not the file the new sw.js lists
+        (dist / "model" / "metadata.json.br").unlink(missing_ok=True)
+        (dist / "model" / "metadata.json.gz").unlink(missing_ok=True)
+        reload(page)
+        page.evaluate("window.snaptag.swReady.then(() => window.snaptag.checkForUpdate())")
+        page.wait_for_function("document.documentElement.dataset.updateFailed === 'true'", timeout=60_000)
+        said = page.inner_text("#update-failed")
+        assert said.startswith("The new version could not be saved in this browser; trying again in 10 s"), said
+        assert page.is_hidden("#update") and "Food & Drinks" in page.inner_text("#counts")  # the old build runs on
+        screen(page, "update-failed")
+        meta.write_bytes(right)
+        page.wait_for_function("document.documentElement.dataset.update === 'ready'", timeout=60_000)
+        assert page.is_hidden("#update-failed")
+        assert not s.errors
+        s.context.close()
