@@ -23,6 +23,7 @@ from pyodide.ffi import to_js
 
 from app import api, model_export
 from app.logic import teach_io
+from app.logic.mapping import UNSURE
 from app.logic.result import ApiError
 from app.logic.rules import TaughtRule
 from app.logic.teach import MAX_LABELS, Prediction, TeachConfig, TeachError, TeachSet, check_set_name
@@ -178,7 +179,7 @@ class LabelSet:
 
     def prediction(self, decision) -> Prediction:
         confidences = dict.fromkeys(self.teach.labels, 0.0) | dict(decision.top)
-        unsure = decision.reason == "unsure"  # a known photo, its best label below min_confidence
+        unsure = decision.reason == UNSURE  # a known photo, its best label below min_confidence
         label = decision.top[0][0] if unsure else None if decision.reason else decision.category
         return Prediction(label, confidences, max(0.0, 1.0 - sum(confidences.values())), unsure)
 

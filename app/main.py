@@ -24,7 +24,7 @@ from app.page.cards import CardList  # noqa: E402
 from app.page.download import download_sorted, offer  # noqa: E402
 
 # a taught model or a label set (Sort with) sends what is unlike every label to review: app/logic/teach.py's reasons
-SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", "unsure": " (unsure)", **teach.REASONS}
+SORT_REASONS = {"out_of_scope": " (not a photo of these categories)", **teach.REASONS}  # teach's: unsure too
 MODE_KEY = "snaptag:mode"  # localStorage: the mode the user was in
 root = document.documentElement
 snaptag = window.snaptag

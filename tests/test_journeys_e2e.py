@@ -9,6 +9,8 @@ import base64
 import json
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import ROOT, photos
@@ -87,23 +89,35 @@ def relabelled_model(tmp: Path) -> Path:
     return model
 
 
+@contextmanager
+def cached_site(browser, dist: Path) -> Iterator:
+    """The café build in `dist`, served, and a page of it whose offline copy is installed (its service worker
+    controls the next load): the session, for a test that then builds something else into `dist`."""
+    from tools.serve import serving
+    from tools.site import build_site
+
+    build_site(ROOT, dist)
+    with serving(dist) as srv:
+        s = open_page(browser, srv.url)
+        wait_ready(s.page)
+        s.page.evaluate("window.snaptag.swReady.then(() => navigator.serviceWorker.ready).then(() => true)")
+        yield s
+        assert not s.errors
+        s.context.close()
+
+
 def test_a_page_follows_each_build_it_is_served_cafe_then_another_then_cafe_again(browser, tmp_path):
     """One browser profile with its service worker: café build → visit → another build → visit and switch →
     the café build again → visit and switch: the page shows each build's names (a build's files are known by
     content: dates went backwards and a 304 once kept the other build). A result of the build before is listed
     as such, with what that model said, and adding its photo again sorts it with this one."""
-    from tools.serve import serving
     from tools.site import build_site
 
     dist = tmp_path / "dist"
     other = relabelled_model(tmp_path)
     photo = photos("test", 1)[0][0]  # a Food & Drinks photo
-    build_site(ROOT, dist)
-    with serving(dist) as srv:
-        s = open_page(browser, srv.url)
+    with cached_site(browser, dist) as s:
         page = s.page
-        wait_ready(page)
-        page.evaluate("window.snaptag.swReady.then(() => navigator.serviceWorker.ready).then(() => true)")
         assert "Food & Drinks" in page.inner_text("#counts")
         page.set_input_files("#upload", [str(photo)])
         wait_settled(page, 1)
@@ -141,8 +155,6 @@ def test_a_page_follows_each_build_it_is_served_cafe_then_another_then_cafe_agai
             page.wait_for_function("document.getElementById('other-results').hidden")
             if model is None:
                 assert page.inner_text("#results [data-result] .verdict") == said_before
-        assert not s.errors
-        s.context.close()
 
 
 def teach_card_texts(page) -> dict[str, str]:
@@ -208,16 +220,11 @@ def test_the_teacher_teaches_two_labels_reads_each_card_then_reloads_and_deletes
 def test_an_offline_copy_that_cannot_be_saved_is_said_and_tried_again(browser, tmp_path):
     """A new build whose file is not the one its service worker lists (a host that served a stale copy): the
     install fails, the page says so under the header, and the next try, once the file is right, offers it."""
-    from tools.serve import serving
     from tools.site import build_site
 
     dist = tmp_path / "dist"
-    build_site(ROOT, dist)
-    with serving(dist) as srv:
-        s = open_page(browser, srv.url)
+    with cached_site(browser, dist) as s:
         page = s.page
-        wait_ready(page)
-        page.evaluate("window.snaptag.swReady.then(() => navigator.serviceWorker.ready).then(() => true)")
         build_site(ROOT, dist, relabelled_model(tmp_path))
         meta = dist / "model" / "metadata.json"
         right = meta.read_bytes()
@@ -234,5 +241,3 @@ def test_an_offline_copy_that_cannot_be_saved_is_said_and_tried_again(browser, t
         meta.write_bytes(right)
         page.wait_for_function("document.documentElement.dataset.update === 'ready'", timeout=60_000)
         assert page.is_hidden("#update-failed")
-        assert not s.errors
-        s.context.close()

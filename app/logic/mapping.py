@@ -23,6 +23,7 @@ class MappingError(UserError, ValueError):
 
 
 OUT_OF_SCOPE = "out_of_scope"  # a Decision's reason: the top class is the model's `other` (not in scope)
+UNSURE = "unsure"  # a Decision's reason: the best class or label is below its bar (threshold, min_confidence)
 
 @dataclass(frozen=True)
 class ClassInfo:
@@ -100,5 +101,5 @@ class ClassMap:
         if not best.in_scope:
             return Decision(REVIEW, top, OUT_OF_SCOPE)
         if probs[order[0]] < self.threshold:
-            return Decision(REVIEW, top, "unsure")
+            return Decision(REVIEW, top, UNSURE)
         return Decision(best.id, top)

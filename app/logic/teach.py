@@ -24,7 +24,7 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from app.logic.errors import UserError
-from app.logic.mapping import REVIEW, Decision
+from app.logic.mapping import REVIEW, UNSURE, Decision
 
 MAX_LABEL_LENGTH = 40
 MAX_SET_NAME_LENGTH = 100
@@ -35,7 +35,7 @@ BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u206
 
 
 REASONS = {"unknown": " (unlike every label)", "no_examples": " (nothing taught yet)",  # a card's note on review
-           "unsure": " (unsure)", "label_gone": " (its label was deleted)"}
+           UNSURE: " (unsure)", "label_gone": " (its label was deleted)"}
 LABEL_GONE = "label_gone"
 
 
@@ -242,7 +242,7 @@ class Prediction:
         top = tuple(sorted(self.confidences.items(), key=lambda kv: -kv[1]))
         if self.label is None:
             return Decision(REVIEW, top, "unknown")
-        return Decision(REVIEW, top, "unsure") if self.unsure else Decision(self.label, top)
+        return Decision(REVIEW, top, UNSURE) if self.unsure else Decision(self.label, top)
 
     def public(self) -> dict:
         """What predictClass answers (docs/embedding.md)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.logic.mapping import REVIEW
+from app.logic.mapping import REVIEW, UNSURE
 from app.logic.teach import TeachConfig, TeachSet
 
 SHOTS = (1, 5, 10)
@@ -79,7 +79,7 @@ def teach_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
         decisions = _decisions(teach, train[picks], labels, test)
         accs.append(np.mean([d.top[0][0] == n for d, n in zip(decisions, names)]))
         unknown.append(np.mean([d.reason == "unknown" for d in decisions]))
-        unsure.append(np.mean([d.reason == "unsure" for d in decisions]))
+        unsure.append(np.mean([d.reason == UNSURE for d in decisions]))
         if strangers is not None:
             lost.append(np.mean([d.category == REVIEW for d in _decisions(teach, train[picks], labels, strangers)]))
     return float(np.mean(accs)), float(np.mean(unknown)), float(np.mean(lost)) if lost else None, float(np.mean(unsure))

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from app.logic.corrections import CorrectedRule, CorrectionConfig
-from app.logic.mapping import OUT_OF_SCOPE, REVIEW, ClassMap
+from app.logic.mapping import OUT_OF_SCOPE, REVIEW, UNSURE, ClassMap
 from app.logic.rules import ModelRule, Scores
 from app.logic.spec import PreprocessSpec
 from app.logic.teach import TeachConfig, TeachSet
@@ -126,7 +126,7 @@ def measures(learned: dict, plain: dict, spread: dict, categories: list[str]) ->
     own_all = ~spread["extra"]
     out["wrong_spread"] = float(np.mean(spread["decided"][own_all] != plain["decided"][own_all]))
     if "ood_after" in learned:
-        scope, unsure = learned["ood_base"] == OUT_OF_SCOPE, learned["ood_base"] == "unsure"
+        scope, unsure = learned["ood_base"] == OUT_OF_SCOPE, learned["ood_base"] == UNSURE
         for key, got, base in (("ood_dragged", learned["ood_after"], scope),
                                ("ood_dragged_1", learned["ood_after_1"], scope),
                                ("ood_unsure_dragged", learned["ood_after"], unsure)):
